@@ -1,0 +1,216 @@
+"""Parse the environment into Django settings values.
+
+Every reader raises :class:`ConfigurationError` with one sentence that names the
+variable and says what is wrong, so that start-up stops with one clear line
+(see ``manage.py`` and ``tomato/wsgi.py``) instead of a traceback deep inside
+Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """A setting in the environment is missing or malformed."""
+
+
+def env_bool(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigurationError(f"{name} must be true or false (1/0, yes/no, on/off), not {raw!r}.")
+
+
+def env_int(environ: Mapping[str, str], name: str, *, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def env_list(environ: Mapping[str, str], name: str, *, default: list[str]) -> list[str]:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _port(url_name: str, value: str) -> int | None:
+    try:
+        return urlsplit(value).port
+    except ValueError:
+        raise ConfigurationError(f"{url_name} has a port that is not a number.") from None
+
+
+def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -> dict[str, Any]:
+    """Turn ``DATABASE_URL`` into one entry of ``DATABASES``.
+
+    ``sqlite:///relative/path.sqlite3`` (relative to the project),
+    ``sqlite:////absolute/path.sqlite3``, and
+    ``postgres://user:password@host:port/name`` (or ``postgresql://``) with
+    optional query options passed to psycopg (``?sslmode=require``).
+    """
+    parts = urlsplit(value.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        if parts.netloc:
+            raise ConfigurationError(
+                "DATABASE_URL for SQLite is sqlite:///relative/path or sqlite:////absolute/path, "
+                "with no host."
+            )
+        raw_path = unquote(parts.path)[1:]
+        if not raw_path:
+            raise ConfigurationError("DATABASE_URL for SQLite needs a file name.")
+        path = Path(raw_path)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path if path.is_absolute() else base_dir / path,
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ConfigurationError("DATABASE_URL for PostgreSQL needs a database name.")
+        options: dict[str, Any] = {
+            key: values[-1] for key, values in parse_qs(parts.query, strict_parsing=False).items()
+        }
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(_port("DATABASE_URL", value) or ""),
+            "CONN_MAX_AGE": conn_max_age,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    if not scheme:
+        raise ConfigurationError(
+            "DATABASE_URL is not a URL: expected sqlite:///path or postgres://user@host/name."
+        )
+    raise ConfigurationError(
+        f"DATABASE_URL has the unsupported scheme {scheme!r}: use sqlite or postgres."
+    )
+
+
+def parse_email_url(value: str) -> dict[str, Any]:
+    """Turn ``EMAIL_URL`` into the ``default`` entry of Django's ``MAILERS``.
+
+    ``console:`` prints messages; ``file:///dir`` writes them to a directory;
+    ``smtp://user:password@host:port`` sends them, with ``?tls=1`` for
+    STARTTLS (the default on port 587) and ``smtps://`` for implicit TLS.
+    """
+    parts = urlsplit(value.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "file":
+        path = unquote(parts.path)
+        if parts.netloc or not path.startswith("/") or path == "/":
+            raise ConfigurationError("EMAIL_URL for files is file:///absolute/directory.")
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": path},
+        }
+    if scheme in {"smtp", "smtps"}:
+        if not parts.hostname:
+            raise ConfigurationError("EMAIL_URL for SMTP needs a host: smtp://user:pass@host:port.")
+        port = _port("EMAIL_URL", value)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        use_ssl = scheme == "smtps"
+        tls_word = query.get("tls", "1" if port == 587 else "0").lower()
+        if tls_word not in TRUE_WORDS | FALSE_WORDS:
+            raise ConfigurationError(f"EMAIL_URL option tls must be 1 or 0, not {tls_word!r}.")
+        use_tls = not use_ssl and tls_word in TRUE_WORDS
+        options: dict[str, Any] = {
+            "host": parts.hostname,
+            "port": port,
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": 10,
+        }
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+    if scheme in {"memory", "locmem"}:
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    raise ConfigurationError(
+        f"EMAIL_URL has the unsupported scheme {scheme or value!r}: "
+        "use console:, file:///dir or smtp://user:pass@host:port."
+    )
+
+
+def parse_redis_url(value: str) -> str:
+    """Check ``REDIS_URL`` (``redis://``, ``rediss://`` or ``unix://``) and return it."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigurationError(
+            "REDIS_URL must start with redis://, rediss:// or unix://, "
+            f"not {parts.scheme or value!r}."
+        )
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigurationError("REDIS_URL needs a host: redis://host:port/db.")
+    _port("REDIS_URL", value)
+    return value.strip()
+
+
+def parse_site_url(value: str) -> str:
+    """Check ``SITE_URL`` (the public origin, like ``https://tomato.example``)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigurationError(
+            f"SITE_URL must be an http or https origin like https://tomato.example, not {value!r}."
+        )
+    _port("SITE_URL", value)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def read_secret_key(environ: Mapping[str, str], *, debug: bool) -> str:
+    key = environ.get("SECRET_KEY", "")
+    if key:
+        if not debug and len(key) < 50:
+            raise ConfigurationError("SECRET_KEY must be at least 50 characters in production.")
+        return key
+    if debug:
+        # A fixed key for local development only; production must set its own.
+        return "django-insecure-tomato-local-development-key-not-for-production-use"
+    raise ConfigurationError("SECRET_KEY is required when DEBUG is off.")
+
+
+
+def load_settings_or_exit() -> None:
+    """Import the settings module now, and stop with one line if the environment is bad.
+
+    Django would otherwise defer the error and report it later as a long
+    traceback, or (in ``manage.py``) swallow it and fail on something else.
+    """
+    import importlib
+    import os
+    import sys
+
+    try:
+        importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    except ConfigurationError as error:
+        sys.stderr.write(f"Configuration error: {error}\n")
+        raise SystemExit(2) from None
