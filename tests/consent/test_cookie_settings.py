@@ -1,0 +1,58 @@
+from http import HTTPStatus
+
+import pytest
+from cookie_consent.models import CookieGroup
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_the_three_groups_are_created_by_migration():
+    groups = {
+        group.varname: (group.name, group.is_required, {c.name for c in group.cookie_set.all()})
+        for group in CookieGroup.objects.all()
+    }
+    assert groups == {
+        "necessary": ("Strictly necessary", True, {"sessionid", "csrftoken", "cookie_consent"}),
+        "preferences": ("Personalisation", False, {"tomato_prefs"}),
+        "analytics": ("Analytics and web beacons", False, {"tomato_vid"}),
+    }
+
+
+@pytest.mark.django_db
+def test_settings_page_lists_every_group_its_cookies_and_status(client):
+    response = client.get(reverse("consent:cookie_settings"))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    for text in [
+        "Strictly necessary",
+        "Personalisation",
+        "Analytics and web beacons",
+        "<code>tomato_prefs</code>",
+        "<code>tomato_vid</code>",
+        "<code>cookie_consent</code>",
+        "<strong>Always on</strong>",
+    ]:
+        assert text in html
+    assert html.count("<strong>Not decided</strong>") == 2
+    assert html.count(">Accept</button>") == 2
+    assert html.count(">Decline</button>") == 2
+
+
+@pytest.mark.django_db
+def test_accepting_a_group_shows_it_as_accepted(client):
+    response = client.post(
+        reverse("cookie_consent_accept"), {"cookie_groups": "preferences", "next": "/cookies/"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/cookies/"
+    html = client.get(reverse("consent:cookie_settings")).content.decode()
+    assert html.count("<strong>Accepted</strong>") == 1
+    assert html.count("<strong>Not decided</strong>") == 1
+
+
+@pytest.mark.django_db
+def test_declining_a_group_shows_it_as_declined(client):
+    client.post(reverse("cookie_consent_decline"), {"cookie_groups": "analytics", "next": "/"})
+    html = client.get(reverse("consent:cookie_settings")).content.decode()
+    assert html.count("<strong>Declined</strong>") == 1
+    assert html.count("<strong>Not decided</strong>") == 1

@@ -1,0 +1,39 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import User
+from consent.models import PolicyVersion
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"member{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    date_of_birth = datetime.date(1990, 5, 17)
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        """The account's email, verified and primary (pass ``verified_email=False`` to skip)."""
+        if create and extracted is not False and user.email:
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+class PolicyVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PolicyVersion
+
+    version = factory.Sequence(lambda n: f"2.{n}")
+    effective_date = factory.LazyFunction(timezone.localdate)
+    body = factory.LazyAttribute(lambda v: f"# What we collect\n\nVersion {v.version} text.")
+    change_summary = "Clearer wording."
+    is_material = False
+    published_at = factory.LazyFunction(timezone.now)
