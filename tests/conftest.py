@@ -1,20 +1,25 @@
 import pytest
 from django.core.cache import caches
+from django.test.utils import override_settings
 
 from tests.factories import UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    # The manifest storage needs collectstatic; tests serve static files from the finders.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Production redirects every request to HTTPS; tests talk plain HTTP to the test server.
-    settings.SECURE_SSL_REDIRECT = False
-    # Fast hashing in tests; the Argon2 configuration is tested on its own.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    """Overrides for the whole run, in place before the live server builds its middleware."""
+    with override_settings(
+        # The manifest storage needs collectstatic; tests serve files from the finders.
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        # Production redirects every request to HTTPS; tests speak plain HTTP to the server.
+        SECURE_SSL_REDIRECT=False,
+        # Fast hashing; the Argon2 configuration has a test of its own.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -92,6 +92,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "tomato.forms.FormRenderer"
+
 # --- Data stores ------------------------------------------------------------
 
 DATABASES = {

@@ -6,13 +6,17 @@ from django.urls import reverse
 
 
 @pytest.mark.django_db
-def test_the_three_groups_are_created_by_migration():
+def test_the_three_groups_are_created_by_migration(settings):
     groups = {
         group.varname: (group.name, group.is_required, {c.name for c in group.cookie_set.all()})
         for group in CookieGroup.objects.all()
     }
     assert groups == {
-        "necessary": ("Strictly necessary", True, {"sessionid", "csrftoken", "cookie_consent"}),
+        "necessary": (
+            "Strictly necessary",
+            True,
+            {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "cookie_consent"},
+        ),
         "preferences": ("Personalisation", False, {"tomato_prefs"}),
         "analytics": ("Analytics and web beacons", False, {"tomato_vid"}),
     }

@@ -20,8 +20,12 @@ PRODUCTION = {
 }
 
 
+# Variables of the test run itself that a real deployment would not have.
+NOT_INHERITED = {*PRODUCTION, "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "REDIS_URL"}
+    base = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
