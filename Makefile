@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	@python="$$(bin/find-python)"; \
 	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed  ## create .venv and install Tomato with its development tools

@@ -48,6 +48,17 @@ def env_int(environ: Mapping[str, str], name: str, *, default: int, minimum: int
     return value
 
 
+def env_choice(
+    environ: Mapping[str, str], name: str, *, choices: tuple[str, ...], default: str
+) -> str:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.upper() not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return raw.upper()
+
+
 def env_list(environ: Mapping[str, str], name: str, *, default: list[str]) -> list[str]:
     raw = environ.get(name)
     if raw is None or not raw.strip():
@@ -85,7 +96,10 @@ def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path if path.is_absolute() else base_dir / path,
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
@@ -196,7 +210,6 @@ def read_secret_key(environ: Mapping[str, str], *, debug: bool) -> str:
         # A fixed key for local development only; production must set its own.
         return "django-insecure-tomato-local-development-key-not-for-production-use"
     raise ConfigurationError("SECRET_KEY is required when DEBUG is off.")
-
 
 
 def load_settings_or_exit() -> None:

@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from tomato.config import (
     env_bool,
+    env_choice,
     env_int,
     env_list,
     parse_database_url,
@@ -21,6 +23,9 @@ from tomato.config import (
     parse_site_url,
     read_secret_key,
 )
+
+# Lets classes like ModelAdmin[Model] be subscripted at run time, as the type checker wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ
@@ -265,11 +270,14 @@ STORAGES = {
 
 # --- Logging: no personal data, to the console -------------------------------
 
+LOG_LEVEL = env_choice(
+    ENV, "LOG_LEVEL", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), default="INFO"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

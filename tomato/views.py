@@ -59,7 +59,7 @@ def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            return bool(cursor.fetchone() == (1,))
     except DatabaseError:
         logger.exception("Health check: the database did not answer.")
         return False
@@ -69,7 +69,7 @@ def _cache_ok() -> bool:
     key = f"healthz:{secrets.token_hex(8)}"
     try:
         cache.set(key, "ok", timeout=10)
-        answered = cache.get(key) == "ok"
+        answered = bool(cache.get(key) == "ok")
         cache.delete(key)
     except Exception:  # any backend error (connection refused, timeout) means "not ok"
         logger.exception("Health check: the cache did not answer.")

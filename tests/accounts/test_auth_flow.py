@@ -37,7 +37,9 @@ def test_sign_up_verify_email_then_log_in(client, mailoutbox):
 
     # Mandatory verification: no log-in before the email is confirmed.
     client.logout()
-    response = client.post(reverse("account_login"), {"login": "ana", "password": "a-long-password-1"})
+    response = client.post(
+        reverse("account_login"), {"login": "ana", "password": "a-long-password-1"}
+    )
     assert response["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
 
@@ -49,7 +51,9 @@ def test_sign_up_verify_email_then_log_in(client, mailoutbox):
     assert response.status_code == HTTPStatus.FOUND
     assert EmailAddress.objects.get(user=user).verified
 
-    response = client.post(reverse("account_login"), {"login": "ana", "password": "a-long-password-1"})
+    response = client.post(
+        reverse("account_login"), {"login": "ana", "password": "a-long-password-1"}
+    )
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == "/"
     assert client.session["_auth_user_id"] == str(user.pk)

@@ -39,9 +39,12 @@ def test_age_counts_whole_years(born, day, age):
 
 def test_age_is_none_without_a_date_of_birth():
     assert User(username="x").age() is None
-    assert User(username="x", date_of_birth=datetime.date(2000, 1, 1)).age(
-        on=datetime.date(2026, 11, 25)
-    ) == 26
+    assert (
+        User(username="x", date_of_birth=datetime.date(2000, 1, 1)).age(
+            on=datetime.date(2026, 11, 25)
+        )
+        == 26
+    )
 
 
 @pytest.mark.django_db

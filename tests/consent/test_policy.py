@@ -93,7 +93,7 @@ class TestPages:
         response = client.get(reverse("policy"))
         assert response.status_code == HTTPStatus.OK
         html = response.content.decode()
-        assert "<h1 id=\"policy-title\">Privacy Policy</h1>" in html
+        assert '<h1 id="policy-title">Privacy Policy</h1>' in html
         assert "<dd>1.0</dd>" in html
         assert '<time datetime="2026-11-25">25 November 2026</time>' in html
         assert "<h2>Use of cookies</h2>" in html

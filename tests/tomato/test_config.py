@@ -5,6 +5,7 @@ import pytest
 from tomato.config import (
     ConfigurationError,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     parse_database_url,
@@ -175,6 +176,13 @@ class TestOtherValues:
             env_int({"N": "five"}, "N", default=1)
         with pytest.raises(ConfigurationError, match="at least 0"):
             env_int({"N": "-1"}, "N", default=1)
+
+    def test_choices_are_checked_and_upper_cased(self):
+        levels = ("DEBUG", "INFO")
+        assert env_choice({"L": "debug"}, "L", choices=levels, default="INFO") == "DEBUG"
+        assert env_choice({}, "L", choices=levels, default="INFO") == "INFO"
+        with pytest.raises(ConfigurationError, match="L must be one of DEBUG, INFO, not 'loud'"):
+            env_choice({"L": "loud"}, "L", choices=levels, default="INFO")
 
     def test_lists(self):
         assert env_list({"H": "a.example, b.example,,"}, "H", default=["x"]) == [

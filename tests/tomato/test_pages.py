@@ -77,7 +77,46 @@ def test_templates_have_no_inline_scripts_or_styles():
     ("name", "budget"),
     [("home", 0), ("policy", 1), ("policy_history", 1), ("consent:cookie_settings", 2)],
 )
-def test_anonymous_pages_keep_their_query_budget(client, django_assert_max_num_queries, name, budget):
+def test_anonymous_pages_keep_their_query_budget(
+    client, django_assert_max_num_queries, name, budget
+):
     client.get(reverse(name))  # warm caches (cookie groups, site)
     with django_assert_max_num_queries(budget):
         assert client.get(reverse(name)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_styled_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    html = response.content.decode()
+    assert "<h1>Page not found</h1>" in html
+    assert '<a class="skip-link" href="#main">' in html
+
+
+@pytest.mark.django_db
+def test_forged_post_without_csrf_token_is_refused_with_a_clear_page(member):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "The form has expired" in response.content.decode()
+    assert "_auth_user_id" in client.session
+
+
+def test_server_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "<h1>Something went wrong</h1>" in html
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_the_site_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == HTTPStatus.FOUND
+    response = client.get(response["Location"])
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("account_login"))
