@@ -8,6 +8,9 @@ Django.
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -218,10 +221,6 @@ def load_settings_or_exit() -> None:
     Django would otherwise defer the error and report it later as a long
     traceback, or (in ``manage.py``) swallow it and fail on something else.
     """
-    import importlib
-    import os
-    import sys
-
     try:
         importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
     except ConfigurationError as error:
