@@ -21,6 +21,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_no_payment_details
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
+
 
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
@@ -76,13 +79,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=150,
         unique=True,
         help_text=_("150 characters or fewer. Letters, digits and @/./+/-/_ only."),
-        validators=[UnicodeUsernameValidator()],
+        validators=[UnicodeUsernameValidator(), validate_no_payment_details],
         error_messages={"unique": _("A user with that username already exists.")},
     )
     email = models.EmailField(_("email address"), blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
-    hobbies = models.CharField(_("hobbies"), max_length=HOBBIES_MAX_LENGTH, blank=True)
+    hobbies = models.CharField(
+        _("hobbies"),
+        max_length=HOBBIES_MAX_LENGTH,
+        blank=True,
+        validators=[validate_no_payment_details],
+        help_text=_("A few words or tags, at most 200 characters."),
+    )
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,
@@ -96,6 +105,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Account and profile"),
+        owner="",
+        erasure=Erasure.DELETE,
+        fields=(
+            "username",
+            "email",
+            "date_of_birth",
+            (_("Age"), lambda user: user.age()),
+            (_("Gender"), lambda user: user.get_gender_display()),
+            "hobbies",
+            "date_joined",
+            "last_login",
+        ),
+    )
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "username"
@@ -125,3 +149,60 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.date_of_birth is None:
             return None
         return age_on(self.date_of_birth, on or timezone.localdate())
+
+
+class AgeBand(models.TextChoices):
+    UNDER_16 = "under_16", _("Under 16")
+    ADULT = "16_or_older", _("16 or older")
+
+
+class AgeScreenChange(models.Model):
+    """A browser that answered the sign-up age screen again, in a new session, differently.
+
+    Holds no personal data: only the two age bands and when it happened, for
+    staff to see how often the screen is tried around.
+    """
+
+    previous_band = models.CharField(_("previous answer"), max_length=20, choices=AgeBand.choices)
+    new_band = models.CharField(_("new answer"), max_length=20, choices=AgeBand.choices)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+
+    class Meta:
+        verbose_name = _("age screen change")
+        verbose_name_plural = _("age screen changes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_previous_band_display()} → {self.get_new_band_display()}"
+
+
+class ErasureReceipt(models.Model):
+    """Proof that a person's data was erased, kept without anything that identifies them.
+
+    The person (or their guardian) is emailed the reference; the keyed hash of
+    the old user id lets staff match it to the consent records kept after erasure.
+    """
+
+    class Reason(models.TextChoices):
+        ACCOUNT_DELETION = "account_deletion", _("The member deleted their account")
+        GUARDIAN_DELETION = "guardian_deletion", _("The guardian deleted the data")
+        GUARDIAN_DECLINE = "guardian_decline", _("The guardian declined")
+        EXPIRY = "expiry", _("Not approved in time")
+
+    reference = models.UUIDField(_("reference"), unique=True, editable=False)
+    subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    summary = models.JSONField(_("what was erased"), default=dict)
+
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+
+    class Meta:
+        verbose_name = _("erasure receipt")
+        verbose_name_plural = _("erasure receipts")
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return str(self.reference)

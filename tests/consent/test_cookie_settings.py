@@ -15,7 +15,12 @@ def test_the_three_groups_are_created_by_migration(settings):
         "necessary": (
             "Strictly necessary",
             True,
-            {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "cookie_consent"},
+            {
+                settings.SESSION_COOKIE_NAME,
+                settings.CSRF_COOKIE_NAME,
+                "cookie_consent",
+                "tomato_agegate",
+            },
         ),
         "preferences": ("Personalisation", False, {"tomato_prefs"}),
         "analytics": ("Analytics and web beacons", False, {"tomato_vid"}),

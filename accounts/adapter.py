@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from accounts import age_screen
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """Keep the date of birth from the age screen and the optional profile fields."""
+        user.date_of_birth = age_screen.answer(request)
+        data = form.cleaned_data
+        user.gender = data.get("gender") or ""
+        user.hobbies = data.get("hobbies") or ""
+        return super().save_user(request, user, form, commit=commit)

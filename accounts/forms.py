@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import HOBBIES_MAX_LENGTH, Gender, User
+from accounts.validators import validate_no_payment_details
+from consent.models import PolicyAcceptance, PolicyVersion
+
+OLDEST_BIRTH_YEAR = 1900
+GENDER_CHOICES = [("", _("Choose if you wish")), *Gender.choices]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AgeScreenForm(forms.Form):
+    """Step 1 of sign-up: one neutral question that hints at no age limit."""
+
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+        error_messages={"invalid": _("Enter a date, like 2001-04-17.")},
+    )
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        if value.year < OLDEST_BIRTH_YEAR:
+            raise forms.ValidationError(_("Enter your real date of birth."))
+        return value
+
+
+class PolicyAgreementMixin(forms.Form):
+    agree = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("You need to agree to the Privacy Policy to sign up.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agree"].label = format_html(
+            gettext('I agree to the <a href="{url}">Privacy Policy</a>'), url=reverse("policy")
+        )
+
+    def record_policy_acceptance(self, user: User) -> None:
+        version = PolicyVersion.objects.current()
+        if version is not None:
+            PolicyAcceptance.objects.record(
+                user=user, version=version, source=PolicyAcceptance.Source.SIGNUP
+            )
+
+
+class MemberSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
+    """Step 2 of sign-up for people 16 or older (allauth's form, with our fields)."""
+
+    gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
+    hobbies = forms.CharField(
+        label=_("Hobbies"),
+        max_length=HOBBIES_MAX_LENGTH,
+        required=False,
+        validators=[validate_no_payment_details],
+        help_text=_("Optional. A few words or tags, at most 200 characters."),
+    )
+
+    field_order = ["username", "email", "password1", "password2", "gender", "hobbies", "agree"]
+
+    def clean_username(self) -> str:
+        username: str = super().clean_username()
+        validate_no_payment_details(username)
+        return username
+
+    def signup(self, request: Any, user: User) -> None:
+        """allauth's hook after the user is saved: record the policy acceptance."""
+        self.record_policy_acceptance(user)
+
+
+class ProfileForm(forms.ModelForm[User]):
+    gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, required=False)
+
+    class Meta:
+        model = User
+        fields = ["gender", "hobbies"]
+        labels = {"hobbies": _("Hobbies")}
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that this deletes my account and all my data, and cannot be undone."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that you want to delete.")},
+    )

@@ -1,0 +1,253 @@
+"""Every model's personal data, read from one place: the export and the erasure.
+
+The project's own models declare themselves (``personal_data`` beside each
+model); the models of Django and of the libraries we use are declared here.
+``declarations()`` refuses to run while any installed model is undeclared,
+and a system check (``accounts.E001``) reports such a model at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.contrib.sessions.backends.base import SessionBase
+from django.core import checks
+from django.db import models
+from django.utils.module_loading import import_string
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
+
+
+def _erase_sessions(user: Any) -> int:
+    """End every session of the user (the rows, and their cached copies)."""
+    from django.conf import settings
+
+    store: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    keys = list(
+        apps.get_model("usersessions", "UserSession")
+        .objects.filter(user=user)
+        .values_list("session_key", flat=True)
+    )
+    for key in keys:
+        store(session_key=key).delete()
+    return len(keys)
+
+
+def _erase_admin_log(user: Any) -> int:
+    """Admin log entries by the user, and about the user (their username is in them)."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    about = models.Q(
+        content_type=ContentType.objects.get_for_model(type(user)), object_id=str(user.pk)
+    )
+    deleted, _by_model = LogEntry.objects.filter(models.Q(user=user) | about).delete()
+    return deleted
+
+
+OTHER_PACKAGES: dict[str, PersonalData] = {
+    "account.emailaddress": PersonalData(
+        title=_("Email addresses"),
+        owner="user",
+        erasure=Erasure.DELETE,
+        fields=("email", "verified", "primary"),
+        ordering=("-primary", "email"),
+    ),
+    "account.emailconfirmation": PersonalData(
+        title=_("Email confirmations sent"),
+        owner="email_address__user",
+        erasure=Erasure.DELETE,
+        fields=((_("Email"), lambda row: row.email_address.email), "created", "sent"),
+        ordering=("-created",),
+        select_related=("email_address",),
+    ),
+    "mfa.authenticator": PersonalData(
+        title=_("Two-factor methods"),
+        owner="user",
+        erasure=Erasure.DELETE,
+        fields=((_("Type"), lambda row: row.get_type_display()), "created_at", "last_used_at"),
+        ordering=("created_at",),
+    ),
+    "usersessions.usersession": PersonalData(
+        title=_("Sessions"),
+        owner="user",
+        erasure=Erasure.DELETE,
+        fields=("ip", "user_agent", "created_at", "last_seen_at"),
+        ordering=("-last_seen_at",),
+    ),
+    "sessions.session": PersonalData(
+        title=_("Session data"),
+        owner="",
+        erasure=Erasure.CUSTOM,
+        eraser=_erase_sessions,
+        exported=False,
+        note=_("The data that keeps each of your sessions logged in; listed under Sessions."),
+    ),
+    "admin.logentry": PersonalData(
+        title=_("Staff actions in the admin"),
+        owner="user",
+        erasure=Erasure.CUSTOM,
+        eraser=_erase_admin_log,
+        fields=("action_time", "object_repr", "change_message"),
+        ordering=("-action_time",),
+    ),
+    "auth.permission": NO_PERSONAL_DATA,
+    "auth.group": NO_PERSONAL_DATA,
+    "contenttypes.contenttype": NO_PERSONAL_DATA,
+    "sites.site": NO_PERSONAL_DATA,
+    "cookie_consent.cookiegroup": NO_PERSONAL_DATA,
+    "cookie_consent.cookie": NO_PERSONAL_DATA,
+    # django-cookie-consent's own log has no subject; our consent records replace it.
+    "cookie_consent.logitem": NO_PERSONAL_DATA,
+}
+
+
+class UndeclaredModelError(LookupError):
+    pass
+
+
+def declaration_for(model: type[models.Model]) -> PersonalData | None:
+    own = model.__dict__.get("personal_data")
+    if isinstance(own, PersonalData):
+        return own
+    return OTHER_PACKAGES.get(model._meta.label_lower)
+
+
+def undeclared_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if declaration_for(model) is None]
+
+
+def declarations() -> list[tuple[type[models.Model], PersonalData]]:
+    """Every installed model with its declaration; refuses if any model has none."""
+    missing = undeclared_models()
+    if missing:
+        names = ", ".join(model._meta.label for model in missing)
+        raise UndeclaredModelError(f"No personal-data declaration for: {names}")
+    return [(model, declaration_for(model)) for model in apps.get_models()]  # type: ignore[misc]
+
+
+@checks.register()
+def check_every_model_is_declared(**kwargs: Any) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"{model._meta.label} does not declare the personal data it holds.",
+            hint="Set personal_data on the model, or add it to "
+            "accounts.personal_data.OTHER_PACKAGES.",
+            obj=model,
+            id="accounts.E001",
+        )
+        for model in undeclared_models()
+    ]
+
+
+# --- Export -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+def _column(model: type[models.Model], spec: Any) -> tuple[str, Any]:
+    if isinstance(spec, tuple):
+        label, getter = spec
+        return str(label), getter
+    field = model._meta.get_field(spec)
+    if getattr(field, "choices", None):
+        return str(capfirst(field.verbose_name)), lambda row: getattr(row, f"get_{spec}_display")()
+    return str(capfirst(field.verbose_name)), lambda row: getattr(row, spec)
+
+
+def _rows_for(model: type[models.Model], declaration: PersonalData, user: Any) -> list[Any]:
+    if not declaration.owner:
+        return [user] if isinstance(user, model) else []
+    queryset = model._default_manager.filter(**{declaration.owner: user})
+    if declaration.select_related:
+        queryset = queryset.select_related(*declaration.select_related)
+    if declaration.ordering:
+        queryset = queryset.order_by(*declaration.ordering)
+    return list(queryset)
+
+
+def export_user_data(user: Any) -> list[Section]:
+    """Everything held about the user, one section per model that holds personal data.
+
+    One query per model, whatever the number of rows.
+    """
+    sections = []
+    for model, declaration in declarations():
+        if not declaration.holds_personal_data:
+            continue
+        key = model._meta.label_lower
+        if not declaration.exported:
+            sections.append(
+                Section(key, str(declaration.title), [], [], note=str(declaration.note))
+            )
+            continue
+        columns = [_column(model, spec) for spec in declaration.fields]
+        rows = [
+            [getter(row) for _label, getter in columns]
+            for row in _rows_for(model, declaration, user)
+        ]
+        sections.append(
+            Section(key, str(declaration.title), [label for label, _g in columns], rows)
+        )
+    return sections
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+def export_as_json(sections: list[Section]) -> dict[str, Any]:
+    return {
+        section.key: {
+            "title": section.title,
+            **({"note": section.note} if section.note else {}),
+            "items": [
+                {column: _json_value(value) for column, value in zip(section.columns, row, strict=True)}
+                for row in section.rows
+            ],
+        }
+        for section in sections
+    }
+
+
+# --- Erasure ------------------------------------------------------------------------
+
+# Custom erasers first (sessions are found through rows deleted later), then the
+# records that outlive the person, then the rest, and the user row last.
+_ORDER = {Erasure.CUSTOM: 0, Erasure.PSEUDONYMISE: 1, Erasure.DELETE: 2}
+
+
+def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData]]:
+    planned = [(m, d) for m, d in declarations() if d.holds_personal_data]
+    planned.sort(key=lambda item: (_ORDER[item[1].erasure], not item[1].owner))
+    return iter(planned)
+
+
+def erase_rows(model: type[models.Model], declaration: PersonalData, user: Any) -> int:
+    """Erase one model's rows about the user; returns how many rows were affected."""
+    if declaration.erasure is Erasure.CUSTOM:
+        assert declaration.eraser is not None, model
+        return declaration.eraser(user)
+    lookup = {declaration.owner: user} if declaration.owner else {"pk": user.pk}
+    queryset = model._default_manager.filter(**lookup)
+    if declaration.erasure is Erasure.PSEUDONYMISE:
+        return queryset.update(**{declaration.owner: None})
+    deleted, _by_model = queryset.delete()
+    return deleted

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import json
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.views import SignupView as AllauthSignupView
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import age_screen
+from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, ProfileForm
+from accounts.models import AgeBand, ErasureReceipt, User
+from accounts.personal_data import export_as_json, export_user_data
+from accounts.services import user_erase
+
+
+class SignupView(AllauthSignupView):  # type: ignore[misc]
+    """allauth's sign-up, with the form chosen by the locked answer of the age screen."""
+
+    def get_form_class(self) -> type[Form]:
+        if age_screen.band(self.request) is AgeBand.UNDER_16:
+            return teen_signup_form()  # type: ignore[return-value]
+        return MemberSignupForm
+
+
+def teen_signup_form() -> type[Form] | None:
+    """The under-16 sign-up form, provided by the guardians layer (``TEEN_SIGNUP_FORM``)."""
+    path = getattr(settings, "TEEN_SIGNUP_FORM", "")
+    return import_string(path) if path else None
+
+
+_signup = SignupView.as_view()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@transaction.atomic
+def signup(request: HttpRequest) -> HttpResponseBase:
+    """``/accounts/signup/``: the age screen first, then allauth's sign-up form."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if age_screen.answer(request) is None:
+        return _age_screen(request)
+    if age_screen.band(request) is AgeBand.UNDER_16 and teen_signup_form() is None:
+        return render(request, "accounts/signup_closed.html", status=403)
+    return _signup(request)
+
+
+def _age_screen(request: HttpRequest) -> HttpResponse:
+    form = AgeScreenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        response = redirect(request.get_full_path())
+        age_screen.record_answer(request, response, form.cleaned_data["date_of_birth"])
+        return response
+    return render(request, "account/signup_age.html", {"form": form})
+
+
+@login_required
+@require_safe
+def me(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/user_detail.html", {"member": request.user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/user_form.html", {"form": form, "member": request.user})
+
+
+@login_required
+@require_safe
+def data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/user_data.html",
+        {"sections": export_user_data(request.user), "generated_at": timezone.now()},
+    )
+
+
+@login_required
+@require_safe
+def data_json(request: HttpRequest) -> HttpResponse:
+    payload = {
+        "generated_at": timezone.now(),
+        "site": settings.SITE_URL,
+        "data": export_as_json(export_user_data(request.user)),
+    }
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="tomato-my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user: User = request.user  # type: ignore[assignment]
+        receipt = user_erase(
+            user_id=user.pk,
+            reason=ErasureReceipt.Reason.ACCOUNT_DELETION,
+            notify=[user.email],
+        )
+        logout(request)
+        messages.success(
+            request,
+            _("Your account and all your data have been deleted. Receipt reference: %(ref)s")
+            % {"ref": receipt.reference if receipt else "-"},
+        )
+        return redirect("home")
+    return render(request, "accounts/user_confirm_delete.html", {"form": form})

@@ -1,0 +1,69 @@
+"""How models declare the personal data they hold.
+
+Every model of the project declares, beside its definition, a ``PersonalData``
+(or ``NO_PERSONAL_DATA``) in its ``personal_data`` class attribute; models of
+other packages are declared in ``accounts.personal_data``. One routine there
+reads every declaration to build the data export and to erase a person, and a
+test fails for any installed model without one.
+
+This module is the ground floor: it imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.crypto import salted_hmac
+from django.utils.functional import Promise
+
+
+class Erasure(enum.Enum):
+    """What erasing a person does to a model's rows about them."""
+
+    #: Nothing to do: the model holds no personal data.
+    NONE = "none"
+    #: The person's rows are deleted.
+    DELETE = "delete"
+    #: The rows outlive the person (consent and disclosure records): the link to
+    #: the user is cut and only the keyed hash of the old user id remains.
+    PSEUDONYMISE = "pseudonymise"
+    #: The model's own ``erase_personal_data(user)`` does it (the user row itself,
+    #: sessions, admin log entries about the user).
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A model's declaration of the personal data it holds and how it is erased."""
+
+    title: str | Promise
+    #: The path from the model to the user it is about ("" for the user model itself).
+    owner: str
+    erasure: Erasure
+    #: Exported fields: model field names, or (label, function of the row) pairs.
+    fields: Sequence[str | tuple[str | Promise, Callable[[Any], Any]]] = ()
+    #: Ordering of the exported rows.
+    ordering: Sequence[str] = ()
+    #: A function of the user that erases their rows, for ``Erasure.CUSTOM``.
+    eraser: Callable[[Any], int] | None = None
+    #: Shown instead of rows when the data is described by another section.
+    note: str | Promise = ""
+    #: Whether the rows are listed in the export (sessions' raw data is not: it holds keys).
+    exported: bool = True
+    #: Select related objects in the export query, to keep its query count fixed.
+    select_related: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def holds_personal_data(self) -> bool:
+        return self.erasure is not Erasure.NONE
+
+
+NO_PERSONAL_DATA = PersonalData(title="", owner="", erasure=Erasure.NONE)
+
+
+def subject_hash(user_id: int) -> str:
+    """The keyed hash that stands for a user in records that outlive them."""
+    return salted_hmac("tomato.subject", str(user_id), algorithm="sha256").hexdigest()
