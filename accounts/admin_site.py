@@ -26,11 +26,16 @@ class AdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not staff_without_two_factor(request)
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if staff_without_two_factor(request):
             messages.warning(
                 request,
-                _("Staff accounts must have two-factor authentication to use the admin. Set it up here first."),
+                _(
+                    "Staff accounts must have two-factor authentication to use the admin. "
+                    "Set it up here first."
+                ),
             )
             return redirect("mfa_index")
         view = secure_admin_login(super().login)

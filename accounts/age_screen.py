@@ -44,7 +44,9 @@ def band(request: HttpRequest) -> AgeBand | None:
     return None if date_of_birth is None else band_of(date_of_birth)
 
 
-def record_answer(request: HttpRequest, response: HttpResponse, date_of_birth: datetime.date) -> None:
+def record_answer(
+    request: HttpRequest, response: HttpResponse, date_of_birth: datetime.date
+) -> None:
     """Lock the answer for this session, and note a different band from an earlier session."""
     request.session[SESSION_KEY] = date_of_birth.isoformat()
     new_band = band_of(date_of_birth)

@@ -163,9 +163,10 @@ def _column(model: type[models.Model], spec: Any) -> tuple[str, Any]:
         label, getter = spec
         return str(label), getter
     field = model._meta.get_field(spec)
+    label = str(capfirst(getattr(field, "verbose_name", spec)))
     if getattr(field, "choices", None):
-        return str(capfirst(field.verbose_name)), lambda row: getattr(row, f"get_{spec}_display")()
-    return str(capfirst(field.verbose_name)), lambda row: getattr(row, spec)
+        return label, lambda row: getattr(row, f"get_{spec}_display")()
+    return label, lambda row: getattr(row, spec)
 
 
 def _rows_for(model: type[models.Model], declaration: PersonalData, user: Any) -> list[Any]:
@@ -219,7 +220,10 @@ def export_as_json(sections: list[Section]) -> dict[str, Any]:
             "title": section.title,
             **({"note": section.note} if section.note else {}),
             "items": [
-                {column: _json_value(value) for column, value in zip(section.columns, row, strict=True)}
+                {
+                    column: _json_value(value)
+                    for column, value in zip(section.columns, row, strict=True)
+                }
                 for row in section.rows
             ],
         }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from allauth.account.decorators import reauthentication_required
 from allauth.account.views import SignupView as AllauthSignupView
@@ -55,7 +56,8 @@ def signup(request: HttpRequest) -> HttpResponseBase:
         return _age_screen(request)
     if age_screen.band(request) is AgeBand.UNDER_16 and teen_signup_form() is None:
         return render(request, "accounts/signup_closed.html", status=403)
-    return _signup(request)
+    response: HttpResponseBase = _signup(request)
+    return response
 
 
 def _age_screen(request: HttpRequest) -> HttpResponse:
@@ -76,12 +78,13 @@ def me(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    member = cast(User, request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=member)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/user_form.html", {"form": form, "member": request.user})
+    return render(request, "accounts/user_form.html", {"form": form, "member": member})
 
 
 @login_required
@@ -112,12 +115,12 @@ def data_json(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@reauthentication_required
+@reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user: User = request.user  # type: ignore[assignment]
+        user = cast(User, request.user)
         receipt = user_erase(
             user_id=user.pk,
             reason=ErasureReceipt.Reason.ACCOUNT_DELETION,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -93,9 +93,7 @@ class PolicyVersion(models.Model):
 
 
 class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
-    def record(
-        self, *, user: models.Model, version: PolicyVersion, source: str
-    ) -> PolicyAcceptance:
+    def record(self, *, user: Any, version: PolicyVersion, source: str) -> PolicyAcceptance:
         """Record that a user agreed to a policy version (append-only)."""
         return self.create(
             user=user, subject=subject_hash(user.pk), policy_version=version, source=source

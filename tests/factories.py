@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,6 +26,18 @@ class UserFactory(factory.django.DjangoModelFactory):
         """The account's email, verified and primary (pass ``verified_email=False`` to skip)."""
         if create and extracted is not False and user.email:
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+class StaffFactory(UserFactory):
+    """A staff member with two-factor (TOTP) set up, as the admin requires."""
+
+    is_staff = True
+    username = factory.Sequence(lambda n: f"staff{n}")
+
+    @factory.post_generation
+    def totp(user, create, extracted, **kwargs):
+        if create and extracted is not False:
+            TOTP.activate(user, generate_totp_secret())
 
 
 class PolicyVersionFactory(factory.django.DjangoModelFactory):

@@ -19,8 +19,14 @@ def link_in(message):
     return match.group(1)
 
 
+def pass_age_screen(client, date_of_birth="1990-05-17"):
+    response = client.post(reverse("account_signup"), {"date_of_birth": date_of_birth})
+    assert response.status_code == HTTPStatus.FOUND
+
+
 @pytest.mark.django_db
 def test_sign_up_verify_email_then_log_in(client, mailoutbox):
+    pass_age_screen(client)
     response = client.post(
         reverse("account_signup"),
         {
@@ -28,6 +34,7 @@ def test_sign_up_verify_email_then_log_in(client, mailoutbox):
             "email": "ana@example.com",
             "password1": "a-long-password-1",
             "password2": "a-long-password-1",
+            "agree": "on",
         },
     )
     assert response.status_code == HTTPStatus.FOUND
@@ -55,7 +62,7 @@ def test_sign_up_verify_email_then_log_in(client, mailoutbox):
         reverse("account_login"), {"login": "ana", "password": "a-long-password-1"}
     )
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("accounts:me")
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
@@ -77,9 +84,16 @@ def test_wrong_password_does_not_log_in(client, member):
 
 @pytest.mark.django_db
 def test_short_passwords_are_refused_at_sign_up(client):
+    pass_age_screen(client)
     response = client.post(
         reverse("account_signup"),
-        {"username": "bo", "email": "bo@example.com", "password1": "short1", "password2": "short1"},
+        {
+            "username": "bo",
+            "email": "bo@example.com",
+            "password1": "short1",
+            "password2": "short1",
+            "agree": "on",
+        },
     )
     assert response.status_code == HTTPStatus.OK
     assert "at least 10 characters" in response.content.decode()

@@ -65,9 +65,13 @@ def test_numbers_of_phone_length_pass(number, text):
 
 @given(st.text("0123456789", min_size=13, max_size=19))
 def test_digit_runs_that_fail_the_luhn_check_pass(digits):
-    assume(not any(
-        luhn_valid(digits[i:j]) for i in range(len(digits)) for j in range(i + 13, len(digits) + 1)
-    ))
+    assume(
+        not any(
+            luhn_valid(digits[i:j])
+            for i in range(len(digits))
+            for j in range(i + 13, len(digits) + 1)
+        )
+    )
     validate_no_payment_details(f"order {digits}")
 
 

@@ -6,6 +6,7 @@ Without Chromium these tests are skipped with the reason; with ``REQUIRE_BROWSER
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,10 @@ def link_in(message) -> str:
     match = LINK.search(message.body)
     assert match, message.body
     return match.group(1)
+
+
+def totp_code(secret: str) -> str:
+    """The current code of an authenticator app holding this secret."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

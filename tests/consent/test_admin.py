@@ -5,12 +5,12 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import reverse
 
 from consent.models import PolicyVersion
-from tests.factories import PolicyVersionFactory, UserFactory
+from tests.factories import PolicyVersionFactory, StaffFactory
 
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(is_staff=True, is_superuser=True)
+    return StaffFactory(is_superuser=True)
 
 
 def test_a_published_version_cannot_be_edited_in_the_admin(superuser, rf):
