@@ -96,4 +96,4 @@ def totp_code(secret: str) -> str:
     """The current code of an authenticator app holding this secret."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
