@@ -154,3 +154,142 @@ class PolicyAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_version} ({self.get_source_display()})"
+
+
+class ConsentAction(models.TextChoices):
+    ACCEPT = "accept", _("Accepted")
+    DECLINE = "decline", _("Declined")
+
+
+class ConsentSource(models.TextChoices):
+    BANNER = "banner", _("Cookie banner")
+    SETTINGS = "settings", _("Cookie settings")
+    GPC = "gpc", _("Global Privacy Control")
+    ACCOUNT = "account", _("Choices stored on the account")
+    GUARDIAN = "guardian", _("Guardian")
+
+
+class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
+    def anonymous(self) -> ConsentRecordQuerySet:
+        return self.filter(subject_type=ConsentRecord.SubjectType.VISITOR)
+
+    def older_than(self, moment: datetime.datetime) -> ConsentRecordQuerySet:
+        return self.filter(created_at__lt=moment)
+
+
+class ConsentRecord(models.Model):
+    """One accept or decline of one cookie group (or guardian decision), append-only.
+
+    The proof of consent that django-cookie-consent's ``LogItem`` cannot give:
+    who (a member, by account and keyed hash, or an anonymous visitor by a random
+    id), what, which versions, where the choice was made, when and from where.
+    """
+
+    class SubjectType(models.TextChoices):
+        MEMBER = "member", _("Member")
+        VISITOR = "visitor", _("Anonymous visitor")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_records",
+    )
+    subject_type = models.CharField(_("subject type"), max_length=10, choices=SubjectType.choices)
+    subject = models.CharField(
+        _("subject"),
+        max_length=64,
+        db_index=True,
+        help_text=_("The keyed hash of a member's id, or an anonymous visitor's random id."),
+    )
+    group = models.CharField(_("cookie group"), max_length=32, db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=ConsentAction.choices)
+    group_version = models.CharField(_("group version"), max_length=40, blank=True)
+    policy_version = models.CharField(_("policy version"), max_length=20, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    ip_network = models.CharField(
+        _("IP address (truncated)"),
+        max_length=50,
+        blank=True,
+        help_text=_("IPv4 cut to /24, IPv6 to /48."),
+    )
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+
+    objects: ClassVar[ConsentRecordQuerySet] = ConsentRecordQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Consent history"),
+        owner="user",
+        erasure=Erasure.PSEUDONYMISE,
+        fields=("created_at", "group", "action", "source", "group_version", "policy_version",
+                "ip_network", "user_agent"),  # fmt: skip
+        ordering=("-created_at", "-pk"),
+        scrub=("ip_network", "user_agent"),
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["subject_type", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.get_action_display()} ({self.get_source_display()})"
+
+
+class AccountCookieChoice(models.Model):
+    """A member's latest choice for one cookie group, applied on every device at log-in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="cookie_choices",
+    )
+    group = models.CharField(_("cookie group"), max_length=32)
+    accepted = models.BooleanField(_("accepted"))
+    group_version = models.CharField(_("group version"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Cookie choices stored on your account"),
+        owner="user",
+        erasure=Erasure.DELETE,
+        fields=("group", "accepted", "updated_at"),
+        ordering=("group",),
+    )
+
+    class Meta:
+        verbose_name = _("account cookie choice")
+        verbose_name_plural = _("account cookie choices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="one_choice_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {'accepted' if self.accepted else 'declined'}"
+
+
+class PageView(models.Model):
+    """A page view counted by the first-party web beacon, only with analytics consent.
+
+    ``visitor`` is the random id of the ``tomato_vid`` cookie, never linked to an
+    account; rows older than the retention period are pruned.
+    """
+
+    visitor = models.CharField(_("visitor id"), max_length=64, db_index=True)
+    path = models.CharField(_("path"), max_length=200)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    # A random id that is never linked to an account, a path and a time.
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+
+    class Meta:
+        verbose_name = _("page view")
+        verbose_name_plural = _("page views")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.path

@@ -55,6 +55,8 @@ class PersonalData:
     exported: bool = True
     #: Select related objects in the export query, to keep its query count fixed.
     select_related: Sequence[str] = field(default_factory=tuple)
+    #: For ``Erasure.PSEUDONYMISE``: other fields blanked when the link is cut.
+    scrub: Sequence[str] = ()
 
     @property
     def holds_personal_data(self) -> bool:

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "consent.middleware.ConsentMiddleware",
 ]
 
 TEMPLATES = [
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "consent.context_processors.consent",
             ],
         },
     },
@@ -196,6 +198,17 @@ COOKIE_CONSENT_NAME = "cookie_consent"
 COOKIE_CONSENT_SECURE = not DEBUG
 COOKIE_CONSENT_SAMESITE = "Lax"
 COOKIE_CONSENT_SUCCESS_URL = "/cookies/"
+# Our own consent records replace django-cookie-consent's subject-less log.
+COOKIE_CONSENT_LOG_ENABLED = False
+# A shared cookie domain (".tomato.example") for our optional cookies; unset: this host only.
+CONSENT_COOKIE_DOMAIN = ENV.get("COOKIE_DOMAIN", "").strip() or None
+COOKIE_CONSENT_DOMAIN = CONSENT_COOKIE_DOMAIN
+# Paths that never use optional cookies and must answer even when the cache is down.
+CONSENT_EXEMPT_PATHS = ["/healthz"]
+# Groups forced off for a request (the guardians layer turns analytics off for under-16s).
+CONSENT_FORCED_OFF = ""
+# How long anonymous visitors' consent records and beacon page views are kept.
+CONSENT_ANONYMOUS_RETENTION_DAYS = env_int(ENV, "CONSENT_ANONYMOUS_RETENTION_DAYS", default=395)
 
 # --- Security headers -------------------------------------------------------
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from accounts import views as accounts_views
+from consent import views as consent_views
 from tomato import views
 
 
@@ -22,6 +23,7 @@ register_converter(PolicyVersionConverter, "policy_version")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("beacon", consent_views.beacon, name="beacon"),
     path("privacy/", views.policy, name="policy"),
     path("privacy/history/", views.policy_history, name="policy_history"),
     path("privacy/<policy_version:version>/", views.policy_version, name="policy_version"),

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from consent.cookies import THEMES
+from consent.groups import optional_groups
+from consent.models import ConsentSource
+
+
+class NextMixin(forms.Form):
+    next = forms.CharField(required=False, max_length=2000)
+
+    def next_url(self, request: HttpRequest, default: str = "/") -> str:
+        target = self.cleaned_data.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return str(target)
+        return default
+
+
+class CookieChoiceForm(NextMixin):
+    """Accept or decline some cookie groups (``cookie_groups``), or all of them (``all_groups``)."""
+
+    cookie_groups = forms.MultipleChoiceField(required=False)
+    all_groups = forms.BooleanField(required=False)
+    source = forms.ChoiceField(
+        choices=[
+            (ConsentSource.BANNER, ConsentSource.BANNER.label),
+            (ConsentSource.SETTINGS, ConsentSource.SETTINGS.label),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["cookie_groups"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(varname, group.name) for varname, group in optional_groups().items()]
+        field.error_messages["invalid_choice"] = _("There is no cookie group called %(value)s.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("all_groups"):
+            data["groups"] = list(optional_groups())
+        elif data.get("cookie_groups"):
+            data["groups"] = list(data["cookie_groups"])
+        elif not self.errors:
+            raise forms.ValidationError(_("Choose at least one cookie group."))
+        data["source"] = data.get("source") or ConsentSource.SETTINGS
+        return data
+
+
+class ThemeForm(NextMixin):
+    theme = forms.ChoiceField(choices=[(theme, theme) for theme in THEMES])
+
+
+class BeaconForm(forms.Form):
+    path = forms.RegexField(
+        regex=r"\A/(?!/)[^?#\s]{0,199}\Z",
+        error_messages={"invalid": _("The beacon takes the path of a page of this site.")},
+    )

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
+
+from consent.cookies import delete_group_cookies, write_consent_cookie
+from consent.groups import optional_groups
+from consent.services import account_choices_apply, consent_records_write
+from consent.state import ConsentState
+
+SYNCED_SESSION_KEY = "consent_synced_for"
+
+
+class ConsentMiddleware:
+    """Decide, before any view runs, which optional cookies this request may use.
+
+    Puts ``request.consent`` (a ``ConsentState``); applies a member's stored
+    choices once per session and Global Privacy Control; on the response,
+    records decisions taken on the server, rewrites the consent cookie when
+    needed, and deletes cookies of groups that are declined or forced off.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info in settings.CONSENT_EXEMPT_PATHS:
+            return self.get_response(request)
+        state = ConsentState.from_request(request)
+        request.consent = state  # type: ignore[attr-defined]
+        user = request.user
+        if user.is_authenticated and request.session.get(SYNCED_SESSION_KEY) != user.pk:
+            account_choices_apply(request=request)
+            request.session[SYNCED_SESSION_KEY] = user.pk
+        state.apply_gpc()
+
+        response = self.get_response(request)
+
+        if state.changes:
+            with transaction.atomic():
+                consent_records_write(request=request, decisions=state.changes)
+            state.changes = {}
+        if state.dirty:
+            write_consent_cookie(response, state)
+        self._remove_unwanted_cookies(request, response, state)
+        return response
+
+    @staticmethod
+    def _remove_unwanted_cookies(
+        request: HttpRequest, response: HttpResponseBase, state: ConsentState
+    ) -> None:
+        for varname, group in optional_groups().items():
+            if state.accepted(varname):
+                continue
+            names = {cookie.name for cookie in group.cookie_set.all()}
+            if names & request.COOKIES.keys() and not names & response.cookies.keys():
+                delete_group_cookies(response, varname)

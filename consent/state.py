@@ -1,0 +1,173 @@
+"""What a request may do with optional cookies, decided on the server before rendering.
+
+``ConsentState.from_request`` reads django-cookie-consent's ``cookie_consent``
+cookie (and the cached groups), applies Global Privacy Control and any groups
+forced off for this person (the ``CONSENT_FORCED_OFF`` hook, which the
+guardians layer fills for under-16s), and is put on ``request.consent`` by
+``consent.middleware.ConsentMiddleware``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cookie_consent.conf import settings as cc_settings
+from cookie_consent.util import get_cookie_dict_from_request
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+from consent.groups import optional_groups
+
+VISITOR_KEY = "id"
+VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
+ANALYTICS = "analytics"
+PREFERENCES = "preferences"
+
+
+def _valid_version(value: str) -> bool:
+    if value == cc_settings.COOKIE_CONSENT_DECLINE:
+        return True
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _forced_off(request: HttpRequest) -> frozenset[str]:
+    path = getattr(settings, "CONSENT_FORCED_OFF", "")
+    if not path:
+        return frozenset()
+    hook: Callable[[HttpRequest], Iterable[str]] = import_string(path)
+    return frozenset(hook(request))
+
+
+@dataclass
+class ConsentState:
+    #: Each optional group: True (accepted, current version), False (declined) or None.
+    decisions: dict[str, bool | None]
+    #: The versions the cookie holds for accepted groups.
+    versions: dict[str, str]
+    visitor_id: str
+    gpc: bool = False
+    forced_off: frozenset[str] = frozenset()
+    #: Decisions made on the server in this request (by GPC, or from the account),
+    #: to be written to the cookie and recorded with their source.
+    changes: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    #: The cookie needs writing (changes, a new visitor id, or entries to clean).
+    dirty: bool = False
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> ConsentState:
+        raw = get_cookie_dict_from_request(request)
+        visitor_id = raw.get(VISITOR_KEY, "")
+        dirty = False
+        if not VISITOR_ID.match(visitor_id):
+            visitor_id = uuid.uuid4().hex
+            dirty = bool(raw)
+        decisions: dict[str, bool | None] = {}
+        versions: dict[str, str] = {}
+        for varname, group in optional_groups().items():
+            value = raw.get(varname)
+            if value is None:
+                decisions[varname] = None
+            elif not _valid_version(value):
+                # A tampered entry counts as no decision at all.
+                decisions[varname] = None
+                dirty = True
+            elif value == cc_settings.COOKIE_CONSENT_DECLINE:
+                decisions[varname] = False
+            else:
+                # Accepted, unless a cookie was added to the group since: then ask again.
+                decisions[varname] = True if value >= group.get_version() else None
+                versions[varname] = value
+        return cls(
+            decisions=decisions,
+            versions=versions,
+            visitor_id=visitor_id,
+            gpc=request.headers.get("Sec-GPC", "").strip() == "1",
+            forced_off=_forced_off(request),
+            dirty=dirty,
+        )
+
+    def apply_gpc(self) -> None:
+        """Global Privacy Control declines analytics unless this site was told otherwise."""
+        if self.gpc and ANALYTICS in self.decisions and self.decisions[ANALYTICS] is None:
+            self.decide(ANALYTICS, False, source="gpc")
+
+    def decide(self, varname: str, accepted: bool, *, source: str) -> None:
+        """A decision taken on the server for this request (GPC, or the account's)."""
+        self.set(varname, accepted)
+        self.changes[varname] = (accepted, source)
+
+    def set(self, varname: str, accepted: bool) -> None:
+        """Record a decision in this state (the cookie is rewritten on the response)."""
+        self.decisions[varname] = accepted
+        if accepted:
+            self.versions[varname] = _current_version(varname)
+        else:
+            self.versions.pop(varname, None)
+        self.dirty = True
+
+    def accepted(self, varname: str) -> bool:
+        return self.decisions.get(varname) is True and varname not in self.forced_off
+
+    @property
+    def analytics(self) -> bool:
+        return self.accepted(ANALYTICS)
+
+    @property
+    def preferences(self) -> bool:
+        return self.accepted(PREFERENCES)
+
+    @property
+    def undecided(self) -> list[str]:
+        return [
+            varname
+            for varname, decision in self.decisions.items()
+            if decision is None and varname not in self.forced_off
+        ]
+
+    @property
+    def gpc_declined_analytics(self) -> bool:
+        return self.gpc and self.decisions.get(ANALYTICS) is False
+
+    @property
+    def show_banner(self) -> bool:
+        return bool(self.undecided) or self.changes.get(ANALYTICS, (True, ""))[1] == "gpc"
+
+    def status(self, varname: str) -> str:
+        """"accepted", "declined" or "undecided", as the settings page shows it."""
+        if varname in self.forced_off:
+            return "off"
+        decision = self.decisions.get(varname)
+        return {True: "accepted", False: "declined", None: "undecided"}[decision]
+
+    def cookie_values(self) -> dict[str, str]:
+        """The content of the ``cookie_consent`` cookie for these decisions."""
+        values = {VISITOR_KEY: self.visitor_id}
+        for varname, decision in self.decisions.items():
+            if decision is False:
+                values[varname] = cc_settings.COOKIE_CONSENT_DECLINE
+            elif decision is True:
+                values[varname] = self.versions.get(varname) or _current_version(varname)
+        return values
+
+
+def _current_version(varname: str) -> str:
+    group = optional_groups().get(varname)
+    return group.get_version() if group else ""
+
+
+def consent_of(request: HttpRequest) -> ConsentState:
+    """The request's consent state (set by ``ConsentMiddleware``; computed if it is absent)."""
+    state = getattr(request, "consent", None)
+    if not isinstance(state, ConsentState):
+        state = ConsentState.from_request(request)
+        request.consent = state  # type: ignore[attr-defined]
+    return state
