@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
 from accounts import age_screen
+from consent.cookies import write_prefs
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -16,3 +17,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         user.gender = data.get("gender") or ""
         user.hobbies = data.get("hobbies") or ""
         return super().save_user(request, user, form, commit=commit)
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        """After a log-in from the login form: remember (or forget) the email on this device."""
+        response = super().post_login(request, user, **kwargs)
+        if request.method == "POST" and "login" in request.POST:
+            remember = request.POST.get("remember_email") == "on"
+            write_prefs(request, response, email=user.email if remember else None)
+        return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from allauth.account.forms import SignupForm
+from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HOBBIES_MAX_LENGTH, Gender, User
 from accounts.validators import validate_no_payment_details
+from consent.cookies import read_prefs
 from consent.models import PolicyAcceptance, PolicyVersion
+from consent.state import consent_of
 
 OLDEST_BIRTH_YEAR = 1900
 GENDER_CHOICES = [("", _("Choose if you wish")), *Gender.choices]
@@ -83,6 +85,27 @@ class MemberSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
     def signup(self, request: Any, user: User) -> None:
         """allauth's hook after the user is saved: record the policy acceptance."""
         self.record_policy_acceptance(user)
+
+
+class MemberLoginForm(LoginForm):  # type: ignore[misc]
+    """allauth's log-in form, with "Remember my email on this device" (Personalisation)."""
+
+    remember_email = forms.BooleanField(label=_("Remember my email on this device"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["remember_email"]
+        if self.request is None or not consent_of(self.request).preferences:
+            field.disabled = True
+            field.help_text = format_html(
+                gettext('This needs Personalisation cookies. <a href="{url}">Cookie settings</a>'),
+                url=reverse("consent:cookie_settings"),
+            )
+            return
+        remembered = read_prefs(self.request).get("email")
+        if remembered and not self.is_bound:
+            self.fields["login"].initial = remembered
+            field.initial = True
 
 
 class ProfileForm(forms.ModelForm[User]):

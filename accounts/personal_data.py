@@ -252,8 +252,6 @@ def erase_rows(model: type[models.Model], declaration: PersonalData, user: Any) 
     lookup = {declaration.owner: user} if declaration.owner else {"pk": user.pk}
     queryset = model._default_manager.filter(**lookup)
     if declaration.erasure is Erasure.PSEUDONYMISE:
-        return queryset.update(
-            **{declaration.owner: None}, **dict.fromkeys(declaration.scrub, "")
-        )
+        return queryset.update(**{declaration.owner: None}, **dict.fromkeys(declaration.scrub, ""))
     deleted, _by_model = queryset.delete()
     return deleted

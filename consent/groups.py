@@ -24,9 +24,7 @@ def all_groups() -> list[CookieGroup]:
     """Every group with its cookies, required ones included, for the settings page."""
     groups: list[CookieGroup] | None = cache.get(ALL_GROUPS_KEY)
     if groups is None:
-        groups = list(
-            CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "pk")
-        )
+        groups = list(CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "pk"))
         cache.set(ALL_GROUPS_KEY, groups, ALL_GROUPS_TIMEOUT)
     return groups
 

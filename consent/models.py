@@ -223,8 +223,16 @@ class ConsentRecord(models.Model):
         title=_("Consent history"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,
-        fields=("created_at", "group", "action", "source", "group_version", "policy_version",
-                "ip_network", "user_agent"),  # fmt: skip
+        fields=(
+            "created_at",
+            "group",
+            "action",
+            "source",
+            "group_version",
+            "policy_version",
+            "ip_network",
+            "user_agent",
+        ),  # fmt: skip
         ordering=("-created_at", "-pk"),
         scrub=("ip_network", "user_agent"),
     )

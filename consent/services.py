@@ -102,7 +102,7 @@ def consent_choose(
         if not accept:
             delete_group_cookies(response, varname)
     records = consent_records_write(
-        request=request, decisions={varname: (accept, source) for varname in chosen}
+        request=request, decisions=dict.fromkeys(chosen, (accept, source))
     )
     if request.user.is_authenticated:
         account_choices_store(user=request.user, state=state, varnames=chosen)

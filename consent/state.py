@@ -25,12 +25,14 @@ from consent.groups import optional_groups
 
 VISITOR_KEY = "id"
 VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
+#: The value django-cookie-consent writes for a declined group.
+DECLINED: str = getattr(cc_settings, "COOKIE_CONSENT_DECLINE", "-1")
 ANALYTICS = "analytics"
 PREFERENCES = "preferences"
 
 
 def _valid_version(value: str) -> bool:
-    if value == cc_settings.COOKIE_CONSENT_DECLINE:
+    if value == DECLINED:
         return True
     try:
         datetime.datetime.fromisoformat(value)
@@ -80,7 +82,7 @@ class ConsentState:
                 # A tampered entry counts as no decision at all.
                 decisions[varname] = None
                 dirty = True
-            elif value == cc_settings.COOKIE_CONSENT_DECLINE:
+            elif value == DECLINED:
                 decisions[varname] = False
             else:
                 # Accepted, unless a cookie was added to the group since: then ask again.
@@ -142,7 +144,7 @@ class ConsentState:
         return bool(self.undecided) or self.changes.get(ANALYTICS, (True, ""))[1] == "gpc"
 
     def status(self, varname: str) -> str:
-        """"accepted", "declined" or "undecided", as the settings page shows it."""
+        """ "accepted", "declined" or "undecided", as the settings page shows it."""
         if varname in self.forced_off:
             return "off"
         decision = self.decisions.get(varname)
@@ -153,7 +155,7 @@ class ConsentState:
         values = {VISITOR_KEY: self.visitor_id}
         for varname, decision in self.decisions.items():
             if decision is False:
-                values[varname] = cc_settings.COOKIE_CONSENT_DECLINE
+                values[varname] = DECLINED
             elif decision is True:
                 values[varname] = self.versions.get(varname) or _current_version(varname)
         return values

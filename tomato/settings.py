@@ -157,7 +157,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:me"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.MemberSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.MemberSignupForm",
+    "login": "accounts.forms.MemberLoginForm",
+}
 # The under-16 sign-up form; the guardians layer provides it. Unset: under-16s cannot sign up.
 TEEN_SIGNUP_FORM = ""
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
