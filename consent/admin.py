@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentRecord, PageView, PolicyVersion
 
-CSV_COLUMNS = [
+CSV_COLUMNS = (
     "created_at",
     "subject_type",
     "subject",
@@ -22,7 +22,7 @@ CSV_COLUMNS = [
     "source",
     "ip_network",
     "user_agent",
-]
+)
 
 
 @admin.register(PolicyVersion)
@@ -71,8 +71,8 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     date_hierarchy = "created_at"
     list_select_related = False
     actions = ["export_csv"]
-    fields: tuple[str, ...] = (*CSV_COLUMNS, "user")
-    readonly_fields = fields
+    fields = (*CSV_COLUMNS, "user")
+    readonly_fields = (*CSV_COLUMNS, "user")
 
     @admin.display(description=_("subject"))
     def short_subject(self, record: ConsentRecord) -> str:
@@ -95,7 +95,7 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
         rows = queryset.order_by("created_at", "pk").values_list(*CSV_COLUMNS)
 
         def lines() -> Any:
-            yield writer.writerow(CSV_COLUMNS)
+            yield writer.writerow(list(CSV_COLUMNS))
             for row in rows.iterator(chunk_size=2000):
                 yield writer.writerow(
                     [value.isoformat() if hasattr(value, "isoformat") else value for value in row]

@@ -23,7 +23,7 @@ from accounts import personal_data
 from accounts.models import ErasureReceipt, User
 from accounts.personal_data import declaration_for, undeclared_models
 from accounts.services import user_erase
-from consent.models import PolicyAcceptance, PolicyVersion
+from consent.models import AccountCookieChoice, ConsentRecord, PolicyAcceptance, PolicyVersion
 from consent.privacy import subject_hash
 from tests.factories import PASSWORD, StaffFactory, UserFactory
 
@@ -92,6 +92,13 @@ def full_user(db, client):
     assert UserSession.objects.filter(user=user).exists()
     TOTP.activate(user, generate_totp_secret())
     RecoveryCodes.activate(user)
+    # A cookie choice made while logged in: a consent record and the account's stored choice.
+    client.post(
+        reverse("consent:accept"), {"all_groups": "on", "source": "banner"},
+        HTTP_USER_AGENT="Browser of zebracorn",
+    )  # fmt: skip
+    assert ConsentRecord.objects.filter(user=user).count() == 2
+    assert AccountCookieChoice.objects.filter(user=user).count() == 2
     # Admin log entries by the user and about the user.
     user_type = ContentType.objects.get_for_model(User)
     LogEntry.objects.create(
@@ -141,6 +148,10 @@ def test_erasure_leaves_no_personal_data_anywhere(
     kept = PolicyAcceptance.objects.get()
     assert kept.user_id is None
     assert kept.subject == subject_hash(user_id)
+    assert not AccountCookieChoice.objects.exists()
+    for record in ConsentRecord.objects.all():
+        assert (record.user_id, record.subject) == (None, subject_hash(user_id))
+        assert (record.ip_network, record.user_agent) == ("", "")
     assert receipt.subject == subject_hash(user_id)
     assert receipt.summary["Account and profile"] >= 1
     assert receipt.summary["Email addresses"] == 2
