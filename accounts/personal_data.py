@@ -170,9 +170,12 @@ def _column(model: type[models.Model], spec: Any) -> tuple[str, Any]:
 
 
 def _rows_for(model: type[models.Model], declaration: PersonalData, user: Any) -> list[Any]:
-    if not declaration.owner:
+    if declaration.lookup is not None:
+        queryset = model._default_manager.filter(declaration.lookup(user))
+    elif not declaration.owner:
         return [user] if isinstance(user, model) else []
-    queryset = model._default_manager.filter(**{declaration.owner: user})
+    else:
+        queryset = model._default_manager.filter(**{declaration.owner: user})
     if declaration.select_related:
         queryset = queryset.select_related(*declaration.select_related)
     if declaration.ordering:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.mail import send_templated_mail
 from accounts.models import ErasureReceipt
 from accounts.personal_data import erase_rows, erasure_plan
 from consent.privacy import subject_hash
@@ -44,12 +42,9 @@ def user_erase(
     )
     recipients = [address for address in (notify or []) if address]
     if recipients:
-        transaction.on_commit(lambda: _send_erasure_receipt(receipt, recipients))
+        transaction.on_commit(
+            lambda: send_templated_mail(
+                "accounts/email/erasure_receipt", recipients, {"receipt": receipt}
+            )
+        )
     return receipt
-
-
-def _send_erasure_receipt(receipt: ErasureReceipt, recipients: list[str]) -> None:
-    context: dict[str, Any] = {"receipt": receipt}
-    subject = render_to_string("accounts/email/erasure_receipt_subject.txt", context).strip()
-    body = render_to_string("accounts/email/erasure_receipt_message.txt", context)
-    EmailMessage(subject=subject, body=body, to=recipients).send()

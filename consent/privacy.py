@@ -57,6 +57,9 @@ class PersonalData:
     select_related: Sequence[str] = field(default_factory=tuple)
     #: For ``Erasure.PSEUDONYMISE``: other fields blanked when the link is cut.
     scrub: Sequence[str] = ()
+    #: Rows about the user when ``owner`` is not enough (a model that names a person
+    #: in two roles): a function of the user giving the filter.
+    lookup: Callable[[Any], Any] | None = None
 
     @property
     def holds_personal_data(self) -> bool:

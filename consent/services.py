@@ -37,12 +37,16 @@ def truncated_network(request: HttpRequest) -> str:
 
 
 def consent_records_write(
-    *, request: HttpRequest, decisions: Mapping[str, tuple[bool, str]]
+    *, request: HttpRequest, decisions: Mapping[str, tuple[bool, str]], about: Any = None
 ) -> list[ConsentRecord]:
-    """Append one record per decision (group → (accepted, source)) for this request's person."""
+    """Append one record per decision (group → (accepted, source)).
+
+    The record is about this request's person, or about ``about`` (the teen a
+    guardian decides for); where and how it was made is the request's.
+    """
     if not decisions:
         return []
-    user: Any = request.user if request.user.is_authenticated else None
+    user: Any = about or (request.user if request.user.is_authenticated else None)
     state = consent_of(request)
     current = PolicyVersion.objects.current()
     common = {

@@ -147,6 +147,7 @@ def test_personalisation_theme_and_remembered_email(page, site, member):
         page.get_by_text("The light/dark theme switch needs Personalisation cookies.")
     ).to_be_visible()
     banner(page).get_by_role("button", name="Accept all").click()
+    expect(banner(page)).to_have_count(0)
     page.reload()
     page.get_by_role("button", name="Dark").click()
     expect(page.locator("body")).to_have_class("theme-dark")

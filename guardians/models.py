@@ -1,0 +1,205 @@
+"""The under-16 layer: a teen's guardianship and the email requests for the guardian's consent.
+
+A teen's account starts "awaiting guardian" (cabined: see ``guardians.middleware``).
+The guardian answers a signed, single-use link valid 7 days; on approval the
+guardianship becomes active with two switches, both off; the guardian can stop
+and resume collection, review, download and delete. At 16 the link ends.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consent.privacy import Erasure, PersonalData
+
+REQUEST_VALIDITY = datetime.timedelta(days=7)
+APPROVAL_DEADLINE = datetime.timedelta(days=14)
+GUARDIAN_MIN_AGE = 18
+
+
+class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
+    def awaiting(self) -> GuardianshipQuerySet:
+        return self.filter(status=Guardianship.Status.AWAITING)
+
+    def active(self) -> GuardianshipQuerySet:
+        return self.filter(status=Guardianship.Status.ACTIVE)
+
+    def for_guardian(self, user: Any) -> GuardianshipQuerySet:
+        """A guardian's wards (the only guardianships they may see)."""
+        return self.active().filter(guardian=user).select_related("teen")
+
+    def unapproved_since(self, moment: datetime.datetime) -> GuardianshipQuerySet:
+        return self.awaiting().filter(created_at__lt=moment)
+
+
+def _erase_guardianships(user: Any) -> int:
+    """A teen's guardianship goes with them; a guardian's wards lose their guardian."""
+    deleted, _by_model = Guardianship.objects.filter(teen=user).delete()
+    as_guardian = Q(guardian=user) | Q(guardianship__guardian=user)
+    if user.email:
+        as_guardian |= Q(email__iexact=user.email)
+    requests = GuardianRequest.objects.filter(as_guardian).update(guardian=None, email="")
+    detached = Guardianship.objects.filter(guardian=user).update(
+        guardian=None, guardian_email="", status=Guardianship.Status.AWAITING
+    )
+    return deleted + requests + detached
+
+
+class Guardianship(models.Model):
+    """A teen (under 16) and the guardian whose consent their account needs."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting the guardian")
+        ACTIVE = "active", _("Approved")
+
+    teen = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teen"),
+        on_delete=models.CASCADE,
+        related_name="guardianship",
+    )
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("guardian"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wards",
+    )
+    guardian_email = models.EmailField(_("guardian's email"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.AWAITING
+    )
+    allow_optional_fields = models.BooleanField(_("allow optional profile fields"), default=False)
+    allow_personalisation = models.BooleanField(_("allow personalisation"), default=False)
+    collection_stopped = models.BooleanField(_("further collection stopped"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects: ClassVar[GuardianshipQuerySet] = GuardianshipQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Guardian link"),
+        owner="teen",
+        lookup=lambda user: Q(teen=user) | Q(guardian=user),
+        erasure=Erasure.CUSTOM,
+        eraser=_erase_guardianships,
+        fields=(
+            (_("Teen"), lambda row: row.teen.username),
+            "guardian_email",
+            "status",
+            "allow_optional_fields",
+            "allow_personalisation",
+            "collection_stopped",
+            "created_at",
+            "approved_at",
+        ),
+        select_related=("teen",),
+        ordering=("created_at",),
+    )
+
+    class Meta:
+        verbose_name = _("guardianship")
+        verbose_name_plural = _("guardianships")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="awaiting") | Q(guardian__isnull=False),
+                name="active_guardianship_has_guardian",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teen} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def approval_deadline(self) -> datetime.datetime:
+        return self.created_at + APPROVAL_DEADLINE
+
+    def forced_off_groups(self) -> set[str]:
+        """Cookie groups this teen may not use: analytics always; personalisation unless allowed."""
+        off = {"analytics"}
+        if not self.is_active or not self.allow_personalisation or self.collection_stopped:
+            off.add("preferences")
+        return off
+
+    @property
+    def profile_editable(self) -> bool:
+        return self.is_active and self.allow_optional_fields and not self.collection_stopped
+
+
+class GuardianRequestQuerySet(models.QuerySet["GuardianRequest"]):
+    def pending(self) -> GuardianRequestQuerySet:
+        return self.filter(status=GuardianRequest.Status.PENDING)
+
+    def overdue(self, now: datetime.datetime) -> GuardianRequestQuerySet:
+        return self.pending().filter(expires_at__lte=now)
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class GuardianRequest(models.Model):
+    """One email asking the guardian for consent; its link works once, for 7 days."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        REPLACED = "replaced", _("Replaced by a newer request")
+
+    guardianship = models.ForeignKey(
+        Guardianship,
+        verbose_name=_("guardianship"),
+        on_delete=models.CASCADE,
+        related_name="requests",
+    )
+    email = models.EmailField(_("sent to"))
+    nonce = models.CharField(max_length=64, default=new_nonce, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects: ClassVar[GuardianRequestQuerySet] = GuardianRequestQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Requests to your guardian"),
+        owner="guardianship__teen",
+        erasure=Erasure.DELETE,
+        fields=("email", "status", "sent_at", "expires_at", "answered_at"),
+        ordering=("-sent_at",),
+    )
+
+    class Meta:
+        verbose_name = _("guardian request")
+        verbose_name_plural = _("guardian requests")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.guardianship.teen} → {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
