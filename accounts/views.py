@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import cast
 
 from allauth.account.decorators import reauthentication_required
@@ -79,7 +80,19 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     member = cast(User, request.user)
+    # A higher layer may lock the profile (a guardian's restrictions), with the reason.
+    lock: str | None = getattr(request, "profile_lock", None)
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=member)
+    if lock:
+        for field in form.fields.values():
+            field.disabled = True
+        status = HTTPStatus.FORBIDDEN if request.method == "POST" else HTTPStatus.OK
+        return render(
+            request,
+            "accounts/user_form.html",
+            {"form": form, "member": member, "lock": lock},
+            status=status,
+        )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile has been saved."))

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "guardians.middleware.CabinMiddleware",
     "consent.middleware.ConsentMiddleware",
 ]
 
@@ -161,8 +162,8 @@ ACCOUNT_FORMS = {
     "signup": "accounts.forms.MemberSignupForm",
     "login": "accounts.forms.MemberLoginForm",
 }
-# The under-16 sign-up form; the guardians layer provides it. Unset: under-16s cannot sign up.
-TEEN_SIGNUP_FORM = ""
+# The under-16 sign-up form, provided by the guardians layer (unset: under-16s cannot sign up).
+TEEN_SIGNUP_FORM = "guardians.forms.TeenSignupForm"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -186,6 +187,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    # A teen resending the request to their guardian, or changing the guardian's email.
+    "guardian_request": "3/h/user,10/h/ip",
     "confirm_email": "1/3m/key",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int(ENV, "TRUSTED_PROXY_COUNT", default=0)
@@ -209,7 +212,7 @@ COOKIE_CONSENT_DOMAIN = CONSENT_COOKIE_DOMAIN
 # Paths that never use optional cookies and must answer even when the cache is down.
 CONSENT_EXEMPT_PATHS = ["/healthz"]
 # Groups forced off for a request (the guardians layer turns analytics off for under-16s).
-CONSENT_FORCED_OFF = ""
+CONSENT_FORCED_OFF = "guardians.middleware.forced_off"
 # How long anonymous visitors' consent records and beacon page views are kept.
 CONSENT_ANONYMOUS_RETENTION_DAYS = env_int(ENV, "CONSENT_ANONYMOUS_RETENTION_DAYS", default=395)
 

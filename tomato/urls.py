@@ -33,5 +33,6 @@ urlpatterns = [
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("guardian/", include("guardians.urls")),
     path("admin/", admin.site.urls),
 ]

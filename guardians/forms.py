@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PolicyAgreementMixin
+from accounts.models import User
+from guardians.models import Guardianship
+from guardians.services import guardianship_start
+
+
+class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
+    """Step 2 of sign-up for under-16s: no optional fields, and the guardian's email."""
+
+    guardian_email = forms.EmailField(
+        label=_("Guardian's email"),
+        help_text=_("We ask your parent or guardian to agree before your account can be used."),
+    )
+
+    field_order = ["username", "email", "password1", "password2", "guardian_email", "agree"]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        email, guardian_email = data.get("email"), data.get("guardian_email")
+        if email and guardian_email and email.strip().lower() == guardian_email.strip().lower():
+            self.add_error(
+                "guardian_email", _("Your guardian's email must be different from your own.")
+            )
+        return data
+
+    def signup(self, request: Any, user: User) -> None:
+        """allauth's hook after the user is saved: policy acceptance, then ask the guardian."""
+        self.record_policy_acceptance(user)
+        guardianship_start(teen=user, guardian_email=self.cleaned_data["guardian_email"])
+
+
+class GuardianEmailForm(forms.Form):
+    guardian_email = forms.EmailField(label=_("Guardian's email"))
+
+    def __init__(self, *args: Any, teen: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teen = teen
+
+    def clean_guardian_email(self) -> str:
+        value: str = self.cleaned_data["guardian_email"]
+        if value.strip().lower() == self.teen.email.strip().lower():
+            raise forms.ValidationError(_("Your guardian's email must be different from your own."))
+        return value
+
+
+class GuardianSwitchesForm(forms.Form):
+    allow_optional_fields = forms.BooleanField(
+        label=_("Allow optional profile fields"),
+        required=False,
+        help_text=_("Lets your child add a gender and hobbies to the profile."),
+    )
+    allow_personalisation = forms.BooleanField(
+        label=_("Allow personalisation"),
+        required=False,
+        help_text=_("Lets your child accept Personalisation cookies (theme, remembered email)."),
+    )
+
+    @classmethod
+    def for_ward(cls, guardianship: Guardianship) -> GuardianSwitchesForm:
+        return cls(
+            initial={
+                "allow_optional_fields": guardianship.allow_optional_fields,
+                "allow_personalisation": guardianship.allow_personalisation,
+            }
+        )
+
+
+class WardDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that this deletes my child's account and all its data."),
+        error_messages={"required": _("Tick the box to confirm that you want to delete.")},
+    )

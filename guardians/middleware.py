@@ -1,0 +1,59 @@
+"""Keeps a teen's account cabined until the guardian approves, and tells lower layers
+what the guardian allows (``request.profile_lock``, and the consent hook)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from guardians.models import Guardianship
+
+#: What an account awaiting its guardian can still reach.
+CABIN_OPEN_PREFIXES = (
+    "/privacy/",
+    "/cookies/",
+    "/accounts/logout/",
+    "/guardian/waiting/",
+    "/static/",
+    "/healthz",
+)
+
+
+def guardianship_of(request: HttpRequest) -> Guardianship | None:
+    """The guardianship of the logged-in teen, looked up once per request."""
+    if not hasattr(request, "_guardianship"):
+        user = request.user
+        found = None
+        if user.is_authenticated:
+            found = Guardianship.objects.filter(teen=user).first()
+        request._guardianship = found  # type: ignore[attr-defined]
+    cached: Guardianship | None = request._guardianship  # type: ignore[attr-defined]
+    return cached
+
+
+class CabinMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        guardianship = guardianship_of(request)
+        if guardianship is not None:
+            if not guardianship.is_active and not request.path_info.startswith(CABIN_OPEN_PREFIXES):
+                return redirect(reverse("guardians:waiting"))
+            if not guardianship.profile_editable:
+                request.profile_lock = (  # type: ignore[attr-defined]
+                    _("Your guardian has stopped further collection of your information.")
+                    if guardianship.collection_stopped
+                    else _("Your guardian has not allowed the optional profile fields.")
+                )
+        return self.get_response(request)
+
+
+def forced_off(request: HttpRequest) -> set[str]:
+    """The ``CONSENT_FORCED_OFF`` hook: the cookie groups a teen may not use."""
+    guardianship = guardianship_of(request)
+    return guardianship.forced_off_groups() if guardianship is not None else set()

@@ -1,0 +1,246 @@
+"""The guardian workflow: requests, decisions, restrictions, expiry and age-out."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from accounts.mail import send_templated_mail
+from accounts.models import ErasureReceipt, User, age_on
+from accounts.services import user_erase
+from consent.models import ConsentSource
+from consent.services import consent_records_write
+from guardians.models import (
+    APPROVAL_DEADLINE,
+    GUARDIAN_MIN_AGE,
+    REQUEST_VALIDITY,
+    GuardianRequest,
+    Guardianship,
+)
+from guardians.tokens import make_token
+
+TEEN_AGE_LIMIT = 16
+
+
+class NotEligible(Exception):
+    """Why this account cannot answer this request (the message is for the person)."""
+
+
+def _record(request: HttpRequest, teen: User, **decisions: bool) -> None:
+    """Every guardian decision is a consent record about the teen, with source "guardian"."""
+    consent_records_write(
+        request=request,
+        decisions={topic: (value, ConsentSource.GUARDIAN) for topic, value in decisions.items()},
+        about=teen,
+    )
+
+
+def _send_request_email(guardian_request: GuardianRequest) -> None:
+    teen = guardian_request.guardianship.teen
+    link = settings.SITE_URL + reverse(
+        "guardians:consent", kwargs={"token": make_token(guardian_request)}
+    )
+    send_templated_mail(
+        "guardians/email/guardian_request",
+        [guardian_request.email],
+        {"teen": teen, "link": link, "request": guardian_request},
+    )
+
+
+@transaction.atomic
+def guardian_request_send(
+    *, guardianship: Guardianship, email: str | None = None
+) -> GuardianRequest:
+    """Send (or send again) the request for consent; older links stop working."""
+    if email is not None and email != guardianship.guardian_email:
+        guardianship.guardian_email = email
+        guardianship.save(update_fields=["guardian_email"])
+    guardianship.requests.pending().update(status=GuardianRequest.Status.REPLACED)
+    now = timezone.now()
+    new = GuardianRequest.objects.create(
+        guardianship=guardianship,
+        email=guardianship.guardian_email,
+        sent_at=now,
+        expires_at=now + REQUEST_VALIDITY,
+    )
+    transaction.on_commit(lambda: _send_request_email(new))
+    return new
+
+
+@transaction.atomic
+def guardianship_start(*, teen: User, guardian_email: str) -> Guardianship:
+    """A teen signs up: their account waits for the guardian, who is asked by email."""
+    guardianship = Guardianship.objects.create(teen=teen, guardian_email=guardian_email)
+    guardian_request_send(guardianship=guardianship)
+    return guardianship
+
+
+def check_eligible(*, guardian_request: GuardianRequest, guardian: Any) -> None:
+    """Only an adult whose verified email is the invited address may answer."""
+    from allauth.account.models import EmailAddress
+
+    if guardian.pk == guardian_request.guardianship.teen_id:
+        raise NotEligible(gettext("A teen cannot answer their own request."))
+    age = guardian.age()
+    if age is None or age < GUARDIAN_MIN_AGE:
+        raise NotEligible(
+            gettext("A guardian must be %(age)s or older.") % {"age": GUARDIAN_MIN_AGE}
+        )
+    if not EmailAddress.objects.filter(
+        user=guardian, email__iexact=guardian_request.email, verified=True
+    ).exists():
+        raise NotEligible(
+            gettext(
+                "This request was sent to another email address. Log in with the account "
+                "that uses the address the request went to, with that address verified."
+            )
+        )
+
+
+@transaction.atomic
+def guardian_request_approve(
+    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
+) -> Guardianship:
+    check_eligible(guardian_request=guardian_request, guardian=guardian)
+    guardianship = Guardianship.objects.select_for_update().get(pk=guardian_request.guardianship_id)
+    now = timezone.now()
+    GuardianRequest.objects.filter(pk=guardian_request.pk).update(
+        status=GuardianRequest.Status.APPROVED, guardian=guardian, answered_at=now
+    )
+    guardianship.status = Guardianship.Status.ACTIVE
+    guardianship.guardian = guardian
+    guardianship.approved_at = now
+    guardianship.allow_optional_fields = False
+    guardianship.allow_personalisation = False
+    guardianship.collection_stopped = False
+    guardianship.save()
+    _record(request, guardianship.teen, account=True)
+    teen = guardianship.teen
+    transaction.on_commit(
+        lambda: send_templated_mail("guardians/email/approved", [teen.email], {"teen": teen})
+    )
+    return guardianship
+
+
+@transaction.atomic
+def guardian_request_decline(
+    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
+) -> ErasureReceipt | None:
+    """The guardian says no: the teen's personal data is erased at once; the teen is told."""
+    check_eligible(guardian_request=guardian_request, guardian=guardian)
+    teen = guardian_request.guardianship.teen
+    _record(request, teen, account=False)
+    return user_erase(
+        user_id=teen.pk,
+        reason=ErasureReceipt.Reason.GUARDIAN_DECLINE,
+        notify=[teen.email],
+    )
+
+
+@transaction.atomic
+def guardianship_set_switches(
+    *,
+    request: HttpRequest,
+    guardianship: Guardianship,
+    allow_optional_fields: bool,
+    allow_personalisation: bool,
+) -> None:
+    changes: dict[str, bool] = {}
+    if allow_optional_fields != guardianship.allow_optional_fields:
+        changes["optional_profile_fields"] = allow_optional_fields
+    if allow_personalisation != guardianship.allow_personalisation:
+        changes["personalisation"] = allow_personalisation
+    guardianship.allow_optional_fields = allow_optional_fields
+    guardianship.allow_personalisation = allow_personalisation
+    guardianship.save(update_fields=["allow_optional_fields", "allow_personalisation"])
+    _record(request, guardianship.teen, **changes)
+
+
+@transaction.atomic
+def guardianship_set_collection(
+    *, request: HttpRequest, guardianship: Guardianship, stopped: bool
+) -> None:
+    """Stop (or resume) further collection: the profile freezes, optional cookies go off."""
+    if guardianship.collection_stopped == stopped:
+        return
+    guardianship.collection_stopped = stopped
+    guardianship.save(update_fields=["collection_stopped"])
+    _record(request, guardianship.teen, further_collection=not stopped)
+
+
+@transaction.atomic
+def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureReceipt | None:
+    """The guardian has the teen's data deleted; both get the receipt."""
+    teen = guardianship.teen
+    guardian = guardianship.guardian
+    _record(request, teen, keep_data=False)
+    return user_erase(
+        user_id=teen.pk,
+        reason=ErasureReceipt.Reason.GUARDIAN_DELETION,
+        notify=[guardian.email if guardian else "", teen.email],
+    )
+
+
+@dataclass
+class ScheduleReport:
+    requests_expired: int = 0
+    teens_erased: int = 0
+    links_ended: int = 0
+
+
+def guardians_run_schedule(*, now: datetime.datetime | None = None) -> ScheduleReport:
+    """Expire unanswered requests, erase teens not approved in time, end links at 16.
+
+    Each step is its own transaction and safe to run again.
+    """
+    now = now or timezone.now()
+    report = ScheduleReport()
+    report.requests_expired = GuardianRequest.objects.overdue(now).update(
+        status=GuardianRequest.Status.EXPIRED
+    )
+    deadline = now - APPROVAL_DEADLINE
+    for guardianship in Guardianship.objects.unapproved_since(deadline).select_related("teen"):
+        teen = guardianship.teen
+        if user_erase(user_id=teen.pk, reason=ErasureReceipt.Reason.EXPIRY, notify=[teen.email]):
+            report.teens_erased += 1
+    today = timezone.localdate(now)
+    born_by = _years_before(today, TEEN_AGE_LIMIT)
+    turned_16 = Guardianship.objects.filter(teen__date_of_birth__lte=born_by)
+    for guardianship in turned_16.select_related("teen", "guardian"):
+        born = guardianship.teen.date_of_birth
+        is_16 = born is not None and age_on(born, today) >= TEEN_AGE_LIMIT
+        if is_16 and guardianship_end(guardianship=guardianship):
+            report.links_ended += 1
+    return report
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+@transaction.atomic
+def guardianship_end(*, guardianship: Guardianship) -> bool:
+    """At 16 the link ends: the account becomes an ordinary member's; both are told."""
+    deleted, _by_model = Guardianship.objects.filter(pk=guardianship.pk).delete()
+    if not deleted:
+        return False
+    teen, guardian = guardianship.teen, guardianship.guardian
+    transaction.on_commit(
+        lambda: send_templated_mail(
+            "guardians/email/ended",
+            [teen.email, guardian.email if guardian else ""],
+            {"teen": teen, "guardian": guardian},
+        )
+    )
+    return True

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import cast
+
+from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import User
+from accounts.personal_data import export_as_json, export_user_data
+from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
+from guardians.middleware import guardianship_of
+from guardians.models import Guardianship
+from guardians.services import (
+    NotEligible,
+    check_eligible,
+    guardian_request_approve,
+    guardian_request_decline,
+    guardian_request_send,
+    guardianship_set_collection,
+    guardianship_set_switches,
+    ward_erase,
+)
+from guardians.tokens import LinkError, read_token
+
+LINK_ERROR_STATUS = {
+    "invalid": HTTPStatus.BAD_REQUEST,
+    "expired": HTTPStatus.GONE,
+    "used": HTTPStatus.GONE,
+}
+
+
+# --- The teen, waiting -------------------------------------------------------------
+
+
+def _awaiting(request: HttpRequest) -> Guardianship:
+    guardianship = guardianship_of(request)
+    if guardianship is None or guardianship.is_active:
+        raise Http404
+    return guardianship
+
+
+@login_required
+@require_safe
+def waiting(request: HttpRequest) -> HttpResponse:
+    guardianship = guardianship_of(request)
+    if guardianship is None or guardianship.is_active:
+        return redirect("accounts:me")
+    latest = guardianship.requests.order_by("-sent_at").first()
+    teen = cast(User, request.user)
+    return render(
+        request,
+        "guardians/waiting.html",
+        {
+            "guardianship": guardianship,
+            "latest": latest,
+            "email_form": GuardianEmailForm(teen=teen),
+        },
+    )
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse | None:
+    if not ratelimit.consume(request, action="guardian_request", user=request.user):
+        return render(request, "429.html", status=HTTPStatus.TOO_MANY_REQUESTS)
+    return None
+
+
+@login_required
+@require_POST
+def resend(request: HttpRequest) -> HttpResponse:
+    guardianship = _awaiting(request)
+    if limited := _rate_limited(request):
+        return limited
+    guardian_request_send(guardianship=guardianship)
+    messages.success(request, _("We have sent the request to your guardian again."))
+    return redirect("guardians:waiting")
+
+
+@login_required
+@require_POST
+def change_email(request: HttpRequest) -> HttpResponse:
+    guardianship = _awaiting(request)
+    teen = cast(User, request.user)
+    form = GuardianEmailForm(request.POST, teen=teen)
+    if not form.is_valid():
+        latest = guardianship.requests.order_by("-sent_at").first()
+        context = {"guardianship": guardianship, "latest": latest, "email_form": form}
+        return render(request, "guardians/waiting.html", context, status=HTTPStatus.BAD_REQUEST)
+    if limited := _rate_limited(request):
+        return limited
+    guardian_request_send(guardianship=guardianship, email=form.cleaned_data["guardian_email"])
+    messages.success(request, _("We have sent the request to the new address."))
+    return redirect("guardians:waiting")
+
+
+# --- The guardian's link -------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        guardian_request = read_token(token)
+    except LinkError as error:
+        return render(
+            request,
+            "guardians/link_error.html",
+            {"reason": error.reason},
+            status=LINK_ERROR_STATUS[error.reason],
+        )
+    context: dict[str, object] = {
+        "guardian_request": guardian_request,
+        "teen": guardian_request.guardianship.teen,
+    }
+    if not request.user.is_authenticated:
+        return render(request, "guardians/consent.html", context)
+    try:
+        check_eligible(guardian_request=guardian_request, guardian=request.user)
+    except NotEligible as reason:
+        context["not_eligible"] = str(reason)
+        return render(request, "guardians/consent.html", context, status=HTTPStatus.FORBIDDEN)
+    if request.method == "GET":
+        return render(request, "guardians/consent.html", context)
+    decision = request.POST.get("decision")
+    if decision == "approve":
+        guardianship = guardian_request_approve(
+            request=request, guardian_request=guardian_request, guardian=request.user
+        )
+        messages.success(request, _("You have approved the account. Both switches start off."))
+        return redirect("guardians:ward", pk=guardianship.pk)
+    if decision == "decline":
+        guardian_request_decline(
+            request=request, guardian_request=guardian_request, guardian=request.user
+        )
+        messages.success(
+            request, _("You have declined. The account and its data have been erased.")
+        )
+        return redirect("guardians:portal")
+    context["decision_error"] = _("Choose Approve or Decline.")
+    return render(request, "guardians/consent.html", context, status=HTTPStatus.BAD_REQUEST)
+
+
+# --- The guardian's portal -----------------------------------------------------------
+
+
+@login_required
+@require_safe
+def portal(request: HttpRequest) -> HttpResponse:
+    wards = Guardianship.objects.for_guardian(request.user).order_by("teen__username")
+    return render(request, "guardians/guardianship_list.html", {"wards": wards})
+
+
+def _ward(request: HttpRequest, pk: int) -> Guardianship:
+    """One of the logged-in guardian's own wards; anyone else's is a 404."""
+    return get_object_or_404(Guardianship.objects.for_guardian(request.user), pk=pk)
+
+
+@login_required
+@require_safe
+def ward(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship = _ward(request, pk)
+    return render(
+        request,
+        "guardians/guardianship_detail.html",
+        {
+            "ward": guardianship,
+            "teen": guardianship.teen,
+            "sections": export_user_data(guardianship.teen),
+            "switches": GuardianSwitchesForm.for_ward(guardianship),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ward_switches(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship = _ward(request, pk)
+    form = GuardianSwitchesForm(request.POST)
+    form.is_valid()  # two optional booleans: always valid
+    guardianship_set_switches(
+        request=request,
+        guardianship=guardianship,
+        allow_optional_fields=form.cleaned_data["allow_optional_fields"],
+        allow_personalisation=form.cleaned_data["allow_personalisation"],
+    )
+    messages.success(request, _("Your choices have been saved."))
+    return redirect("guardians:ward", pk=pk)
+
+
+@login_required
+@require_POST
+def ward_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship_set_collection(request=request, guardianship=_ward(request, pk), stopped=True)
+    messages.success(request, _("Further collection is stopped. The profile is frozen."))
+    return redirect("guardians:ward", pk=pk)
+
+
+@login_required
+@require_POST
+def ward_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship_set_collection(request=request, guardianship=_ward(request, pk), stopped=False)
+    messages.success(request, _("Collection has resumed."))
+    return redirect("guardians:ward", pk=pk)
+
+
+@login_required
+@require_safe
+def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship = _ward(request, pk)
+    payload = {
+        "generated_at": timezone.now(),
+        "site": settings.SITE_URL,
+        "data": export_as_json(export_user_data(guardianship.teen)),
+    }
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="tomato-child-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@reauthentication_required  # type: ignore[untyped-decorator]
+@require_http_methods(["GET", "POST"])
+def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    guardianship = _ward(request, pk)
+    form = WardDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        receipt = ward_erase(request=request, guardianship=guardianship)
+        messages.success(
+            request,
+            _("Your child's account and data have been deleted. Receipt reference: %(ref)s")
+            % {"ref": receipt.reference if receipt else "-"},
+        )
+        return redirect("guardians:portal")
+    return render(
+        request,
+        "guardians/guardianship_confirm_delete.html",
+        {"ward": guardianship, "teen": guardianship.teen, "form": form},
+    )
