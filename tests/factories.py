@@ -50,3 +50,58 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
     change_summary = "Clearer wording."
     is_material = False
     published_at = factory.LazyFunction(timezone.now)
+
+
+def years_ago(years: int, days: int = 0) -> datetime.date:
+    today = timezone.localdate()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:
+        day = today.replace(year=today.year - years, day=28)
+    return day - datetime.timedelta(days=days)
+
+
+class TeenFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"teen{n}")
+    date_of_birth = factory.LazyFunction(lambda: years_ago(14))
+
+
+class GuardianFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"parent{n}")
+    date_of_birth = factory.LazyFunction(lambda: years_ago(42))
+
+
+class GuardianshipFactory(factory.django.DjangoModelFactory):
+    """A teen awaiting their guardian, with one pending request."""
+
+    class Meta:
+        model = "guardians.Guardianship"
+        skip_postgeneration_save = True
+
+    teen = factory.SubFactory(TeenFactory)
+    guardian_email = factory.Sequence(lambda n: f"parent{n}@example.net")
+
+    @factory.post_generation
+    def request(guardianship, create, extracted, **kwargs):
+        from guardians.models import REQUEST_VALIDITY, GuardianRequest
+
+        if create and extracted is not False:
+            now = timezone.now()
+            GuardianRequest.objects.create(
+                guardianship=guardianship,
+                email=guardianship.guardian_email,
+                sent_at=now,
+                expires_at=now + REQUEST_VALIDITY,
+            )
+
+
+def approved_guardianship(**kwargs):
+    """An active guardianship: the guardian's account uses the invited, verified address."""
+    guardian = kwargs.pop("guardian", None) or GuardianFactory()
+    guardianship = GuardianshipFactory(guardian_email=guardian.email, **kwargs)
+    guardianship.status = "active"
+    guardianship.guardian = guardian
+    guardianship.approved_at = timezone.now()
+    guardianship.save()
+    guardianship.requests.update(status="approved", guardian=guardian)
+    return guardianship
