@@ -233,10 +233,14 @@ def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    # Someone else's ward is a 404 before anything else, re-authentication included.
+    return _ward_delete(request, _ward(request, pk))
+
+
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
-def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    guardianship = _ward(request, pk)
+def _ward_delete(request: HttpRequest, guardianship: Guardianship) -> HttpResponse:
     form = WardDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         receipt = ward_erase(request=request, guardianship=guardianship)
