@@ -55,8 +55,16 @@ class TestLandingPage:
         ("token", "status", "message"),
         [
             ("not-a-token", HTTPStatus.BAD_REQUEST, "This link is not valid"),
-            (signing.dumps({"r": 999999, "n": "x"}, salt=SALT), HTTPStatus.BAD_REQUEST, "not valid"),
-            (signing.dumps({"r": 1, "n": "x"}, salt="another-salt"), HTTPStatus.BAD_REQUEST, "not valid"),
+            (
+                signing.dumps({"r": 999999, "n": "x"}, salt=SALT),
+                HTTPStatus.BAD_REQUEST,
+                "not valid",
+            ),
+            (
+                signing.dumps({"r": 1, "n": "x"}, salt="another-salt"),
+                HTTPStatus.BAD_REQUEST,
+                "not valid",
+            ),
         ],
     )
     def test_tampered_links_are_refused(self, client, guardianship, token, status, message):
@@ -64,7 +72,9 @@ class TestLandingPage:
         assert response.status_code == status
         assert message in response.content.decode()
 
-    def test_an_expired_link_is_refused_and_changes_nothing(self, client, guardian, guardianship, link):
+    def test_an_expired_link_is_refused_and_changes_nothing(
+        self, client, guardian, guardianship, link
+    ):
         guardianship.requests.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
         client.force_login(guardian)
         response = client.post(link, {"decision": "approve"})
@@ -156,4 +166,8 @@ class TestDecisions:
         assert receipt.reason == "guardian_decline"
         assert mailoutbox[-1].to == [teen.email]
         record = ConsentRecord.objects.get()
-        assert (record.user, record.subject, record.action) == (None, subject_hash(teen.pk), "decline")
+        assert (record.user, record.subject, record.action) == (
+            None,
+            subject_hash(teen.pk),
+            "decline",
+        )

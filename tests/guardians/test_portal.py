@@ -82,9 +82,7 @@ class TestWardPage:
             assert as_guardian.get(url("ward", ward)).status_code == HTTPStatus.OK
 
     def test_switches_are_saved_and_recorded(self, as_guardian, ward):
-        response = as_guardian.post(
-            url("ward_switches", ward), {"allow_optional_fields": "on"}
-        )
+        response = as_guardian.post(url("ward_switches", ward), {"allow_optional_fields": "on"})
         assert response.status_code == HTTPStatus.FOUND
         ward.refresh_from_db()
         assert (ward.allow_optional_fields, ward.allow_personalisation) == (True, False)

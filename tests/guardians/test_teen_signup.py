@@ -37,7 +37,7 @@ class TestTeenSignup:
         page = html.unescape(under_16.get(SIGNUP).content.decode())
         labels = re.findall(r'<label for="id_\w+">([^<]+)</label>', page)
         assert labels == ["Username", "Email", "Password", "Password (again)", "Guardian's email"]
-        assert "I agree to the <a href=\"/privacy/\">Privacy Policy</a>" in page
+        assert 'I agree to the <a href="/privacy/">Privacy Policy</a>' in page
         assert 'name="gender"' not in page
         assert 'name="hobbies"' not in page
         assert '<button type="submit">Sign up</button>' in page
@@ -97,7 +97,9 @@ class TestCabin:
         assert response.status_code == HTTPStatus.FOUND
         assert response["Location"] == reverse("guardians:waiting")
 
-    @pytest.mark.parametrize("path", ["/privacy/", "/privacy/history/", "/cookies/", "/guardian/waiting/"])
+    @pytest.mark.parametrize(
+        "path", ["/privacy/", "/privacy/history/", "/cookies/", "/guardian/waiting/"]
+    )
     def test_the_policy_cookies_and_waiting_page_stay_open(self, client, teen, path):
         assert client.get(path).status_code == HTTPStatus.OK
 
