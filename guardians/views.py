@@ -235,7 +235,8 @@ def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
     # Someone else's ward is a 404 before anything else, re-authentication included.
-    return _ward_delete(request, _ward(request, pk))
+    response: HttpResponse = _ward_delete(request, _ward(request, pk))
+    return response
 
 
 @reauthentication_required  # type: ignore[untyped-decorator]

@@ -87,5 +87,5 @@ class TestAgeOut:
 def test_requests_expire_seven_days_after_sending():
     from guardians.models import REQUEST_VALIDITY
 
-    assert REQUEST_VALIDITY == datetime.timedelta(days=7)
-    assert GuardianRequest.Status.EXPIRED == "expired"
+    assert datetime.timedelta(days=7) == REQUEST_VALIDITY
+    assert GuardianRequest.Status.EXPIRED.value == "expired"
