@@ -128,6 +128,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [("erase_user", _("Can erase a person's data"))]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(
@@ -206,3 +207,41 @@ class ErasureReceipt(models.Model):
 
     def __str__(self) -> str:
         return str(self.reference)
+
+
+class StaffAccess(models.Model):
+    """A staff member opened a person's personal data in the admin (who, whom, when)."""
+
+    staff = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("person"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_accesses",
+    )
+    subject = models.CharField(_("person (keyed hash)"), max_length=64, db_index=True)
+    accessed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    what = models.CharField(_("what was opened"), max_length=100)
+
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Staff who opened your data"),
+        owner="user",
+        erasure=Erasure.PSEUDONYMISE,
+        fields=("accessed_at", "what"),
+        ordering=("-accessed_at",),
+    )
+
+    class Meta:
+        verbose_name = _("staff access")
+        verbose_name_plural = _("staff accesses")
+        ordering = ["-accessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} at {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -75,6 +75,7 @@ class PolicyVersion(models.Model):
     class Meta:
         verbose_name = _("policy version")
         verbose_name_plural = _("policy versions")
+        permissions = [("publish_policyversion", _("Can publish a policy version"))]
         ordering = ["-effective_date", "-published_at"]
 
     def __str__(self) -> str:
@@ -240,6 +241,7 @@ class ConsentRecord(models.Model):
     class Meta:
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
+        permissions = [("export_consentrecord", _("Can export consent records as CSV"))]
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["subject_type", "created_at"])]
 
@@ -301,3 +303,206 @@ class PageView(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class LegalBasis(models.TextChoices):
+    """The four cases in which the policy allows a disclosure of personal data."""
+
+    AGREEMENT = "agreement", _("(a) Permission under the agreement")
+    INTERACTION = "interaction", _("(b) Permission in the product")
+    LEGAL = "legal", _("(c) Law, government or judiciary")
+    EMERGENCY = "emergency", _("(d) Emergency")
+
+
+PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
+
+
+class Recipient(models.Model):
+    """Someone outside Tomato that personal data may be shared with, with a person's permission."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    purpose = models.TextField(_("purpose"))
+    data_categories = models.CharField(
+        _("data categories"), max_length=300, help_text=_("For example: username, email.")
+    )
+    basis = models.CharField(
+        _("permission asked for"),
+        max_length=12,
+        choices=[(b.value, b.label) for b in PERMISSION_BASES],
+        default=LegalBasis.INTERACTION,
+    )
+    is_active = models.BooleanField(_("offered to members"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharingPermissionQuerySet(models.QuerySet["SharingPermission"]):
+    def current(self) -> SharingPermissionQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class SharingPermission(models.Model):
+    """A person's permission to share their data with one recipient (basis (a) or (b)).
+
+    For a teen, the permission is their guardian's (``granted_by``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="sharing_permissions",
+    )
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects: ClassVar[SharingPermissionQuerySet] = SharingPermissionQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Data-sharing permissions"),
+        owner="user",
+        erasure=Erasure.DELETE,
+        fields=(
+            (_("Recipient"), lambda row: row.recipient.name),
+            "granted_at",
+            "withdrawn_at",
+        ),
+        select_related=("recipient",),
+        ordering=("-granted_at",),
+    )
+
+    class Meta:
+        verbose_name = _("data-sharing permission")
+        verbose_name_plural = _("data-sharing permissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "recipient"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_current_permission_per_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({'withdrawn' if self.withdrawn_at else 'current'})"
+
+
+class Disclosure(models.Model):
+    """One disclosure of personal data: immutable; a correction is a new entry pointing back."""
+
+    recipient = models.CharField(_("recipient"), max_length=200)
+    listed_recipient = models.ForeignKey(
+        Recipient,
+        verbose_name=_("listed recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        help_text=_("Required for (a) and (b): the permission people gave names a recipient."),
+    )
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(_("legal basis"), max_length=12, choices=LegalBasis.choices)
+    reference = models.CharField(
+        _("reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The order, request or incident number. Required for (c) and (d)."),
+    )
+    data_categories = models.CharField(_("data categories"), max_length=300)
+    disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+
+    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA  # the people are in DisclosureSubject
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-disclosed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis__in=["legal", "emergency"])
+                | ~models.Q(reference=""),
+                name="disclosure_reference_for_legal_and_emergency",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis__in=["agreement", "interaction"])
+                | models.Q(listed_recipient__isnull=False),
+                name="disclosure_listed_recipient_for_permissions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({self.get_legal_basis_display()})"
+
+
+class DisclosureSubject(models.Model):
+    """A person whose data a disclosure concerned; kept, pseudonymised, after their erasure."""
+
+    disclosure = models.ForeignKey(
+        Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="subjects"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="disclosures",
+    )
+    subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)
+
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Who we shared your data with"),
+        owner="user",
+        erasure=Erasure.PSEUDONYMISE,
+        fields=(
+            (_("When"), lambda row: row.disclosure.disclosed_at),
+            (_("Recipient"), lambda row: row.disclosure.recipient),
+            (_("Purpose"), lambda row: row.disclosure.purpose),
+            (_("Legal basis"), lambda row: row.disclosure.get_legal_basis_display()),
+            (_("Reference"), lambda row: row.disclosure.reference),
+            (_("Data"), lambda row: row.disclosure.data_categories),
+            (_("Corrects"), lambda row: row.disclosure.corrects_id),
+        ),
+        select_related=("disclosure",),
+        ordering=("-disclosure__disclosed_at",),
+    )
+
+    class Meta:
+        verbose_name = _("person concerned")
+        verbose_name_plural = _("people concerned")
+
+    def __str__(self) -> str:
+        return self.subject[:12]

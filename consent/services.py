@@ -7,18 +7,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
 from consent.groups import group_version
 from consent.models import (
+    PERMISSION_BASES,
     AccountCookieChoice,
     ConsentAction,
     ConsentRecord,
     ConsentSource,
+    Disclosure,
+    DisclosureSubject,
+    LegalBasis,
     PolicyVersion,
+    Recipient,
+    SharingPermission,
 )
 from consent.privacy import subject_hash
 from consent.state import ConsentState, consent_of
@@ -134,3 +142,135 @@ def account_choices_apply(*, request: HttpRequest) -> None:
         if decision is not choice.accepted:
             state.decide(varname, choice.accepted, source=ConsentSource.ACCOUNT)
     account_choices_store(user=request.user, state=state, varnames=unknown_to_account)
+
+
+# --- Data-sharing permissions (basis (a)/(b)) -------------------------------------
+
+
+@transaction.atomic
+def sharing_permission_set(
+    *,
+    request: HttpRequest,
+    person: Any,
+    recipient: Recipient,
+    grant: bool,
+    granted_by: Any | None = None,
+) -> SharingPermission | None:
+    """Grant or withdraw a person's permission to share with a recipient, and record it.
+
+    ``granted_by`` is the guardian when the person is their ward.
+    """
+    current = SharingPermission.objects.current().filter(user=person, recipient=recipient)
+    if grant:
+        permission = current.first()
+        if permission is None:
+            permission = SharingPermission.objects.create(
+                user=person, recipient=recipient, granted_by=granted_by or person
+            )
+            _record_sharing(request, person, recipient, True, granted_by)
+        return permission
+    if current.update(withdrawn_at=timezone.now()):
+        _record_sharing(request, person, recipient, False, granted_by)
+    return None
+
+
+def _record_sharing(
+    request: HttpRequest, person: Any, recipient: Recipient, grant: bool, granted_by: Any
+) -> None:
+    source = (
+        ConsentSource.GUARDIAN if granted_by and granted_by != person else ConsentSource.ACCOUNT
+    )
+    consent_records_write(
+        request=request,
+        decisions={f"sharing:{recipient.pk}": (grant, source)},
+        about=person,
+    )
+
+
+# --- The disclosure register ---------------------------------------------------------
+
+
+class DisclosureRefused(ValidationError):
+    pass
+
+
+def people_lacking_permission(people: list[Any], recipient: Recipient | None) -> list[Any]:
+    if recipient is None:
+        return list(people)
+    allowed = set(
+        SharingPermission.objects.current()
+        .filter(recipient=recipient, user__in=people)
+        .values_list("user_id", flat=True)
+    )
+    return [person for person in people if person.pk not in allowed]
+
+
+def disclosure_check(
+    *, legal_basis: str, reference: str, listed_recipient: Recipient | None, people: list[Any]
+) -> None:
+    """The rules of the register; raises ``DisclosureRefused`` naming what is wrong."""
+    if not people:
+        raise DisclosureRefused(_("Name at least one person whose data was disclosed."))
+    if legal_basis in (LegalBasis.LEGAL, LegalBasis.EMERGENCY) and not reference.strip():
+        raise DisclosureRefused(
+            _(
+                "A disclosure by law or in an emergency needs a reference: "
+                "the order, request or incident number."
+            )
+        )
+    if legal_basis in PERMISSION_BASES:
+        if listed_recipient is None:
+            raise DisclosureRefused(
+                _("A disclosure with a person's permission must name a listed recipient.")
+            )
+        if listed_recipient.basis != legal_basis:
+            raise DisclosureRefused(
+                _("People gave %(recipient)s permission of another kind.")
+                % {"recipient": listed_recipient.name}
+            )
+        lacking = people_lacking_permission(people, listed_recipient)
+        if lacking:
+            names = ", ".join(sorted(person.username for person in lacking))
+            raise DisclosureRefused(
+                _("Refused: no permission to share with %(recipient)s is on record for: %(names)s.")
+                % {"recipient": listed_recipient.name, "names": names}
+            )
+
+
+@transaction.atomic
+def disclosure_record(
+    *,
+    recipient: str,
+    listed_recipient: Recipient | None,
+    purpose: str,
+    legal_basis: str,
+    reference: str,
+    data_categories: str,
+    people: list[Any],
+    recorded_by: Any,
+    disclosed_at: Any = None,
+    corrects: Disclosure | None = None,
+) -> Disclosure:
+    """Enter a disclosure in the register (immutable; a correction points to the old entry)."""
+    disclosure_check(
+        legal_basis=legal_basis,
+        reference=reference,
+        listed_recipient=listed_recipient,
+        people=people,
+    )
+    disclosure = Disclosure.objects.create(
+        recipient=recipient or (listed_recipient.name if listed_recipient else ""),
+        listed_recipient=listed_recipient,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        reference=reference.strip(),
+        data_categories=data_categories,
+        recorded_by=recorded_by,
+        disclosed_at=disclosed_at or timezone.now(),
+        corrects=corrects,
+    )
+    DisclosureSubject.objects.bulk_create(
+        DisclosureSubject(disclosure=disclosure, user=person, subject=subject_hash(person.pk))
+        for person in people
+    )
+    return disclosure
