@@ -6,6 +6,7 @@ import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.markdown import render_markdown
 from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
 
+REQUIRED_POLICY_CACHE_KEY = "tomato:policy:requiring-agreement"
 VERSION_LABEL_PATTERN = r"[0-9]+(?:\.[0-9]+){0,3}"
 
 validate_version_label = RegexValidator(
@@ -37,6 +39,35 @@ class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
     def current(self) -> PolicyVersion | None:
         """The version in effect today: the newest published one whose date has come."""
         return self.in_effect().first()
+
+    def requiring_agreement(self) -> PolicyVersion | None:
+        """The newest material update in effect: every member must have agreed to it.
+
+        The first version is not an update (members agree to it at sign-up). Cached
+        briefly; publishing a version forgets the cache.
+        """
+        key = f"{REQUIRED_POLICY_CACHE_KEY}:{timezone.localdate()}"
+        found: PolicyVersion | str | None = cache.get(key)
+        if found is None:
+            first = self.published().order_by("effective_date", "published_at").first()
+            updates = self.in_effect().filter(is_material=True)
+            if first is not None:
+                updates = updates.exclude(pk=first.pk)
+            found = updates.first() or ""
+            cache.set(key, found, 60)
+        return found or None
+
+    def previous_to(self, version: PolicyVersion) -> PolicyVersion | None:
+        return (
+            self.published()
+            .filter(effective_date__lte=version.effective_date)
+            .exclude(pk=version.pk)
+            .filter(
+                models.Q(effective_date__lt=version.effective_date)
+                | models.Q(published_at__lt=version.published_at)
+            )
+            .first()
+        )
 
 
 class PolicyVersion(models.Model):
@@ -84,6 +115,12 @@ class PolicyVersion(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("policy_version", kwargs={"version": self.version})
 
+    def publish(self) -> None:
+        """Publish this version now; members meet it from its effective date."""
+        self.published_at = timezone.now()
+        self.save(update_fields=["published_at"])
+        cache.delete(f"{REQUIRED_POLICY_CACHE_KEY}:{timezone.localdate()}")
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
@@ -102,6 +139,17 @@ class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
 
     def for_subject(self, user_id: int) -> PolicyAcceptanceQuerySet:
         return self.filter(subject=subject_hash(user_id))
+
+    def covers(self, *, user: Any, version: PolicyVersion) -> bool:
+        """Whether the user agreed to this version, or to a later one."""
+        return (
+            self.filter(user=user, policy_version__effective_date__gte=version.effective_date)
+            .filter(
+                models.Q(policy_version=version)
+                | models.Q(policy_version__published_at__gte=version.published_at)
+            )
+            .exists()
+        )
 
 
 class PolicyAcceptance(models.Model):

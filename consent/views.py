@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consent.cookies import visitor_id, write_prefs
-from consent.forms import BeaconForm, CookieChoiceForm, ThemeForm
+from consent.forms import BeaconForm, CookieChoiceForm, NextMixin, ThemeForm
 from consent.groups import all_groups
-from consent.models import PageView
+from consent.middleware import POLICY_OK_SESSION_KEY
+from consent.models import PageView, PolicyAcceptance, PolicyVersion
 from consent.services import consent_choose
+from consent.signals import policy_agreed
 from consent.state import consent_of
 
 FETCH_HEADER = "X-Cookie-Consent-Fetch"
@@ -85,3 +88,39 @@ def beacon(request: HttpRequest) -> HttpResponse:
     if visitor:
         PageView.objects.create(visitor=visitor, path=form.cleaned_data["path"])
     return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def policy_agree(request: HttpRequest) -> HttpResponse:
+    """ "We've updated our Privacy Policy": the change summary, the texts, and "I agree"."""
+    next_url = NextMixin(request.GET or request.POST)
+    next_url.is_valid()
+    target = next_url.next_url(request, default="/")
+    required = PolicyVersion.objects.requiring_agreement()
+    if required is None or PolicyAcceptance.objects.covers(user=request.user, version=required):
+        return redirect(target)
+    # A teen under a guardian's care waits for the guardian to agree (a higher layer says so).
+    needs_guardian = bool(getattr(request, "policy_needs_guardian", False))
+    if request.method == "POST":
+        if needs_guardian:
+            return HttpResponseForbidden()
+        PolicyAcceptance.objects.record(
+            user=request.user, version=required, source=PolicyAcceptance.Source.UPDATE
+        )
+        policy_agreed.send(
+            sender=PolicyAcceptance, user=request.user, version=required, request=request
+        )
+        request.session[POLICY_OK_SESSION_KEY] = required.version
+        return redirect(target)
+    return render(
+        request,
+        "consent/policy_agree.html",
+        {
+            "policy": required,
+            "previous": PolicyVersion.objects.previous_to(required),
+            "next": target,
+            "needs_guardian": needs_guardian,
+        },
+    )

@@ -44,6 +44,8 @@ class CabinMiddleware:
         if guardianship is not None:
             if not guardianship.is_active and not request.path_info.startswith(CABIN_OPEN_PREFIXES):
                 return redirect(reverse("guardians:waiting"))
+            # A material policy change is agreed to by the guardian, for the teen.
+            request.policy_needs_guardian = True  # type: ignore[attr-defined]
             if not guardianship.profile_editable:
                 request.profile_lock = (  # type: ignore[attr-defined]
                     _("Your guardian has stopped further collection of your information.")

@@ -34,7 +34,7 @@ class NotEligible(Exception):
     """Why this account cannot answer this request (the message is for the person)."""
 
 
-def _record(request: HttpRequest, teen: User, **decisions: bool) -> None:
+def record_guardian_decision(request: HttpRequest, teen: User, **decisions: bool) -> None:
     """Every guardian decision is a consent record about the teen, with source "guardian"."""
     consent_records_write(
         request=request,
@@ -122,7 +122,7 @@ def guardian_request_approve(
     guardianship.allow_personalisation = False
     guardianship.collection_stopped = False
     guardianship.save()
-    _record(request, guardianship.teen, account=True)
+    record_guardian_decision(request, guardianship.teen, account=True)
     teen = guardianship.teen
     transaction.on_commit(
         lambda: send_templated_mail("guardians/email/approved", [teen.email], {"teen": teen})
@@ -137,7 +137,7 @@ def guardian_request_decline(
     """The guardian says no: the teen's personal data is erased at once; the teen is told."""
     check_eligible(guardian_request=guardian_request, guardian=guardian)
     teen = guardian_request.guardianship.teen
-    _record(request, teen, account=False)
+    record_guardian_decision(request, teen, account=False)
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DECLINE,
@@ -161,7 +161,7 @@ def guardianship_set_switches(
     guardianship.allow_optional_fields = allow_optional_fields
     guardianship.allow_personalisation = allow_personalisation
     guardianship.save(update_fields=["allow_optional_fields", "allow_personalisation"])
-    _record(request, guardianship.teen, **changes)
+    record_guardian_decision(request, guardianship.teen, **changes)
 
 
 @transaction.atomic
@@ -173,7 +173,7 @@ def guardianship_set_collection(
         return
     guardianship.collection_stopped = stopped
     guardianship.save(update_fields=["collection_stopped"])
-    _record(request, guardianship.teen, further_collection=not stopped)
+    record_guardian_decision(request, guardianship.teen, further_collection=not stopped)
 
 
 @transaction.atomic
@@ -181,7 +181,7 @@ def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureRe
     """The guardian has the teen's data deleted; both get the receipt."""
     teen = guardianship.teen
     guardian = guardianship.guardian
-    _record(request, teen, keep_data=False)
+    record_guardian_decision(request, teen, keep_data=False)
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DELETION,

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "guardians.middleware.CabinMiddleware",
+    "consent.middleware.PolicyGateMiddleware",
     "consent.middleware.ConsentMiddleware",
 ]
 

@@ -1,0 +1,24 @@
+"""The guardians layer answers the consent layer's hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from consent.models import PolicyAcceptance, PolicyVersion
+from consent.signals import policy_agreed
+from guardians.models import Guardianship
+from guardians.services import record_guardian_decision
+
+
+@receiver(policy_agreed)
+def agree_for_wards(
+    sender: Any, user: Any, version: PolicyVersion, request: Any, **kwargs: Any
+) -> None:
+    """A guardian's agreement to an updated policy is also their consent for each ward."""
+    for guardianship in Guardianship.objects.for_guardian(user):
+        PolicyAcceptance.objects.record(
+            user=guardianship.teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
+        )
+        record_guardian_decision(request, guardianship.teen, policy=True)
