@@ -9,5 +9,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("data/", views.data, name="data"),
     path("data.json", views.data_json, name="data_json"),
+    path("sharing/", views.sharing, name="sharing"),
     path("delete/", views.delete, name="delete"),
 ]

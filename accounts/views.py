@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -26,6 +26,8 @@ from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, P
 from accounts.models import AgeBand, ErasureReceipt, User
 from accounts.personal_data import export_as_json, export_user_data
 from accounts.services import user_erase
+from consent.models import Recipient, SharingPermission
+from consent.services import sharing_permission_set
 
 
 class SignupView(AllauthSignupView):  # type: ignore[misc]
@@ -147,3 +149,42 @@ def delete(request: HttpRequest) -> HttpResponse:
         )
         return redirect("home")
     return render(request, "accounts/user_confirm_delete.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest) -> HttpResponse:
+    """Data-sharing permissions (basis (b)): grant and withdraw, per recipient."""
+    member = cast(User, request.user)
+    # Under a guardian's care, the guardian decides (a higher layer says so).
+    decided_by_guardian = bool(getattr(request, "policy_needs_guardian", False))
+    if request.method == "POST":
+        if decided_by_guardian:
+            return render(request, "403.html", status=HTTPStatus.FORBIDDEN)
+        recipient = get_object_or_404(
+            Recipient, pk=request.POST.get("recipient") or 0, is_active=True
+        )
+        action = request.POST.get("action")
+        if action not in {"grant", "withdraw"}:
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        sharing_permission_set(
+            request=request, person=member, recipient=recipient, grant=action == "grant"
+        )
+        message = (
+            _("You allowed sharing with %(name)s.")
+            if action == "grant"
+            else _("You withdrew your permission to share with %(name)s.")
+        )
+        messages.success(request, message % {"name": recipient.name})
+        return redirect("accounts:sharing")
+    granted = set(
+        SharingPermission.objects.current()
+        .filter(user=member)
+        .values_list("recipient_id", flat=True)
+    )
+    recipients = [(r, r.pk in granted) for r in Recipient.objects.filter(is_active=True)]
+    return render(
+        request,
+        "accounts/sharing.html",
+        {"recipients": recipients, "decided_by_guardian": decided_by_guardian},
+    )

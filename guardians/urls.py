@@ -14,6 +14,7 @@ urlpatterns = [
     path("ward/<int:pk>/switches/", views.ward_switches, name="ward_switches"),
     path("ward/<int:pk>/stop/", views.ward_stop, name="ward_stop"),
     path("ward/<int:pk>/resume/", views.ward_resume, name="ward_resume"),
+    path("ward/<int:pk>/sharing/", views.ward_sharing, name="ward_sharing"),
     path("ward/<int:pk>/data.json", views.ward_download, name="ward_download"),
     path("ward/<int:pk>/delete/", views.ward_delete, name="ward_delete"),
 ]

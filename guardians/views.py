@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.personal_data import export_as_json, export_user_data
+from consent.models import Recipient, SharingPermission
+from consent.services import sharing_permission_set
 from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
 from guardians.middleware import guardianship_of
 from guardians.models import Guardianship
@@ -178,8 +180,38 @@ def ward(request: HttpRequest, pk: int) -> HttpResponse:
             "teen": guardianship.teen,
             "sections": export_user_data(guardianship.teen),
             "switches": GuardianSwitchesForm.for_ward(guardianship),
+            "recipients": _recipients_for(guardianship.teen),
         },
     )
+
+
+def _recipients_for(person: User) -> list[tuple[Recipient, bool]]:
+    granted = set(
+        SharingPermission.objects.current()
+        .filter(user=person)
+        .values_list("recipient_id", flat=True)
+    )
+    return [(r, r.pk in granted) for r in Recipient.objects.filter(is_active=True)]
+
+
+@login_required
+@require_POST
+def ward_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The guardian grants or withdraws a data-sharing permission for the ward."""
+    guardianship = _ward(request, pk)
+    recipient = get_object_or_404(Recipient, pk=request.POST.get("recipient") or 0, is_active=True)
+    action = request.POST.get("action")
+    if action not in {"grant", "withdraw"}:
+        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+    sharing_permission_set(
+        request=request,
+        person=guardianship.teen,
+        recipient=recipient,
+        grant=action == "grant",
+        granted_by=request.user,
+    )
+    messages.success(request, _("Your choice about sharing has been saved."))
+    return redirect("guardians:ward", pk=pk)
 
 
 @login_required
