@@ -3,13 +3,24 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import ConsentRecord, PageView, PolicyVersion
+from consent.models import (
+    ConsentRecord,
+    Disclosure,
+    DisclosureSubject,
+    PageView,
+    PolicyVersion,
+    Recipient,
+    SharingPermission,
+)
+from consent.services import DisclosureRefused, disclosure_check, disclosure_record
 
 CSV_COLUMNS = (
     "created_at",
@@ -41,6 +52,8 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
         "created_at",
     )
 
+    actions = ["publish"]
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: PolicyVersion | None = None
     ) -> tuple[str, ...]:
@@ -48,6 +61,24 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
         if obj is not None and obj.is_published:
             return tuple(self.fields)
         return tuple(self.readonly_fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("consent.publish_policyversion"))
+
+    @admin.action(description=_("Publish the selected versions"), permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
+        drafts = list(queryset.filter(published_at__isnull=True))
+        for version in drafts:
+            version.publish()
+        self.message_user(
+            request,
+            _("Published: %(versions)s.")
+            % {"versions": ", ".join(v.version for v in drafts) or "-"},
+            messages.SUCCESS,
+        )
 
 
 class _Echo:
@@ -71,6 +102,10 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     date_hierarchy = "created_at"
     list_select_related = False
     actions = ["export_csv"]
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("consent.export_consentrecord"))
+
     fields = (*CSV_COLUMNS, "user")
     readonly_fields = (*CSV_COLUMNS, "user")
 
@@ -87,7 +122,9 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Export the selected consent records as CSV"))
+    @admin.action(
+        description=_("Export the selected consent records as CSV"), permissions=["export"]
+    )
     def export_csv(
         self, request: HttpRequest, queryset: QuerySet[ConsentRecord]
     ) -> HttpResponse | StreamingHttpResponse:
@@ -119,3 +156,142 @@ class PageViewAdmin(admin.ModelAdmin[PageView]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Recipient)
+class RecipientAdmin(admin.ModelAdmin[Recipient]):
+    list_display = ("name", "basis", "is_active", "created_at")
+    list_filter = ("basis", "is_active")
+    search_fields = ("name", "purpose")
+
+
+@admin.register(SharingPermission)
+class SharingPermissionAdmin(admin.ModelAdmin[SharingPermission]):
+    list_display = ("recipient", "granted_at", "withdrawn_at")
+    list_filter = ("recipient", ("granted_at", admin.DateFieldListFilter))
+    readonly_fields = ("user", "recipient", "granted_by", "granted_at", "withdrawn_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DisclosureForm(forms.ModelForm[Disclosure]):
+    """Recording a disclosure: the register's rules are checked before anything is written."""
+
+    people = forms.CharField(
+        label=_("People concerned"),
+        help_text=_("Usernames, separated by commas."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "recipient",
+            "listed_recipient",
+            "purpose",
+            "legal_basis",
+            "reference",
+            "data_categories",
+            "disclosed_at",
+            "corrects",
+        ]
+
+    def clean_people(self) -> list[Any]:
+        names = list(
+            dict.fromkeys(n.strip() for n in self.cleaned_data["people"].split(",") if n.strip())
+        )
+        query = Q()
+        for name in names:
+            query |= Q(username__iexact=name)
+        users = get_user_model()._default_manager.filter(query) if names else []
+        found = {user.username.lower(): user for user in users}
+        unknown = [name for name in names if name.lower() not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No such user: %(names)s.") % {"names": ", ".join(unknown)}
+            )
+        return [found[name.lower()] for name in names]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "people" in data and not self.errors:
+            try:
+                disclosure_check(
+                    legal_basis=data.get("legal_basis", ""),
+                    reference=data.get("reference", ""),
+                    listed_recipient=data.get("listed_recipient"),
+                    people=data["people"],
+                )
+            except DisclosureRefused as refusal:
+                raise forms.ValidationError(refusal.messages) from None
+        return data
+
+
+class DisclosureSubjectInline(admin.TabularInline[DisclosureSubject, Disclosure]):
+    model = DisclosureSubject
+    extra = 0
+    can_delete = False
+    fields = ("user", "subject")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
+    """The register: entries are created under its rules and never changed or deleted."""
+
+    form = DisclosureForm
+    list_display = (
+        "disclosed_at",
+        "recipient",
+        "legal_basis",
+        "reference",
+        "recorded_by",
+        "corrects",
+    )
+    list_filter = ("legal_basis", ("disclosed_at", admin.DateFieldListFilter))
+    search_fields = ("recipient", "reference", "purpose")
+    inlines = [DisclosureSubjectInline]
+    readonly_fields = (
+        "recipient", "listed_recipient", "purpose", "legal_basis", "reference", "data_categories",
+        "disclosed_at", "corrects", "recorded_by", "recorded_at",
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return list(self.inlines) if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Disclosure, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        created = disclosure_record(
+            recipient=data["recipient"],
+            listed_recipient=data.get("listed_recipient"),
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+            reference=data.get("reference", ""),
+            data_categories=data["data_categories"],
+            people=data["people"],
+            recorded_by=request.user,
+            disclosed_at=data.get("disclosed_at"),
+            corrects=data.get("corrects"),
+        )
+        obj.pk = created.pk
+        obj.recorded_at = created.recorded_at
+        obj._state.adding = False

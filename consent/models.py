@@ -55,7 +55,7 @@ class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
                 updates = updates.exclude(pk=first.pk)
             found = updates.first() or ""
             cache.set(key, found, 60)
-        return found or None
+        return found if isinstance(found, PolicyVersion) else None
 
     def previous_to(self, version: PolicyVersion) -> PolicyVersion | None:
         return (
