@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 
 import nh3
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -43,3 +45,23 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+
+
+def text_changes(old: str, new: str) -> SafeString:
+    """What changed between two policy texts, paragraph by paragraph, as escaped HTML."""
+    before = [p.strip() for p in old.split("\n\n") if p.strip()]
+    after = [p.strip() for p in new.split("\n\n") if p.strip()]
+    parts: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        parts.extend(
+            format_html('<p class="change change--removed"><del>{}</del></p>', paragraph)
+            for paragraph in before[a_start:a_end]
+        )
+        parts.extend(
+            format_html('<p class="change change--added"><ins>{}</ins></p>', paragraph)
+            for paragraph in after[b_start:b_end]
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part is built by format_html

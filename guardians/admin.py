@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import RecordsStaffAccess
+from accounts.models import User
 from guardians.models import GuardianRequest, Guardianship
 from guardians.services import guardian_request_send
 
@@ -21,7 +23,12 @@ class GuardianRequestInline(admin.TabularInline[GuardianRequest, Guardianship]):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin[Guardianship]):
+class GuardianshipAdmin(RecordsStaffAccess, admin.ModelAdmin[Guardianship]):
+    access_what = "guardianship"
+
+    def access_subject(self, obj: Guardianship) -> User | None:
+        return obj.teen
+
     list_display = ("teen", "guardian", "status", "collection_stopped", "created_at")
     list_filter = ("status", "collection_stopped", "allow_optional_fields", "allow_personalisation")
     search_fields = ("teen__username", "guardian__username")

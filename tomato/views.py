@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from consent.markdown import text_changes
 from consent.models import PolicyVersion
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,13 @@ def policy_history(request: HttpRequest) -> HttpResponse:
     versions = list(PolicyVersion.objects.published())
     today = timezone.localdate()
     current = next((v for v in versions if v.effective_date <= today), None)
+    # Each version with what changed in its text since the one before (newest first).
+    history = [
+        (version, text_changes(older.body, version.body) if older else "")
+        for version, older in zip(versions, [*versions[1:], None], strict=True)
+    ]
     return render(
-        request, "consent/policyversion_list.html", {"versions": versions, "current": current}
+        request, "consent/policyversion_list.html", {"history": history, "current": current}
     )
 
 
