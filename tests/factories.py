@@ -105,3 +105,22 @@ def approved_guardianship(**kwargs):
     guardianship.save()
     guardianship.requests.update(status="approved", guardian=guardian)
     return guardianship
+
+
+def staff_in(group_name: str, **kwargs):
+    """A staff member (with two-factor) in one of the staff groups."""
+    from django.contrib.auth.models import Group
+
+    staff = StaffFactory(**kwargs)
+    staff.groups.add(Group.objects.get(name=group_name))
+    return staff
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.Recipient"
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    purpose = "Deliver tomato boxes."
+    data_categories = "username, email"
+    basis = "interaction"
