@@ -228,6 +228,7 @@ class DisclosureForm(forms.ModelForm[Disclosure]):
                     reference=data.get("reference", ""),
                     listed_recipient=data.get("listed_recipient"),
                     people=data["people"],
+                    recipient=data.get("recipient", ""),
                 )
             except DisclosureRefused as refusal:
                 raise forms.ValidationError(refusal.messages) from None

@@ -456,7 +456,12 @@ class SharingPermission(models.Model):
 class Disclosure(models.Model):
     """One disclosure of personal data: immutable; a correction is a new entry pointing back."""
 
-    recipient = models.CharField(_("recipient"), max_length=200)
+    recipient = models.CharField(
+        _("recipient"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who received the data; left blank, the listed recipient's name."),
+    )
     listed_recipient = models.ForeignKey(
         Recipient,
         verbose_name=_("listed recipient"),

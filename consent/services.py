@@ -206,11 +206,18 @@ def people_lacking_permission(people: list[Any], recipient: Recipient | None) ->
 
 
 def disclosure_check(
-    *, legal_basis: str, reference: str, listed_recipient: Recipient | None, people: list[Any]
+    *,
+    legal_basis: str,
+    reference: str,
+    listed_recipient: Recipient | None,
+    people: list[Any],
+    recipient: str = "",
 ) -> None:
     """The rules of the register; raises ``DisclosureRefused`` naming what is wrong."""
     if not people:
         raise DisclosureRefused(_("Name at least one person whose data was disclosed."))
+    if not recipient.strip() and listed_recipient is None:
+        raise DisclosureRefused(_("Name the recipient."))
     if legal_basis in (LegalBasis.LEGAL, LegalBasis.EMERGENCY) and not reference.strip():
         raise DisclosureRefused(
             _(
@@ -257,6 +264,7 @@ def disclosure_record(
         reference=reference,
         listed_recipient=listed_recipient,
         people=people,
+        recipient=recipient,
     )
     disclosure = Disclosure.objects.create(
         recipient=recipient or (listed_recipient.name if listed_recipient else ""),

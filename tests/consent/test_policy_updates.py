@@ -61,7 +61,9 @@ class TestInterstitial:
 
     def test_a_version_not_yet_in_effect_asks_nothing(self, client, member):
         PolicyVersionFactory(
-            version="3.0", is_material=True, effective_date=timezone.localdate() + datetime.timedelta(days=3)
+            version="3.0",
+            is_material=True,
+            effective_date=timezone.localdate() + datetime.timedelta(days=3),
         )
         client.force_login(member)
         assert client.get("/me/").status_code == HTTPStatus.OK
