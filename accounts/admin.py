@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgeScreenChange, ErasureReceipt, StaffAccess, User
 from accounts.services import user_erase
+from consent.admin import ReadOnlyAdmin
 from consent.privacy import subject_hash
 
 
@@ -144,17 +145,6 @@ class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
             messages.SUCCESS,
         )
         return None
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(StaffAccess)

@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -26,7 +26,8 @@ from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, P
 from accounts.models import AgeBand, ErasureReceipt, User
 from accounts.personal_data import export_as_json, export_user_data
 from accounts.services import user_erase
-from consent.models import Recipient, SharingPermission
+from consent.forms import SharingChoiceForm
+from consent.models import Recipient
 from consent.services import sharing_permission_set
 
 
@@ -161,30 +162,25 @@ def sharing(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if decided_by_guardian:
             return render(request, "403.html", status=HTTPStatus.FORBIDDEN)
-        recipient = get_object_or_404(
-            Recipient, pk=request.POST.get("recipient") or 0, is_active=True
-        )
-        action = request.POST.get("action")
-        if action not in {"grant", "withdraw"}:
+        form = SharingChoiceForm(request.POST)
+        if not form.is_valid():
             return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        recipient = form.cleaned_data["recipient"]
         sharing_permission_set(
-            request=request, person=member, recipient=recipient, grant=action == "grant"
+            request=request, person=member, recipient=recipient, grant=form.grant
         )
         message = (
             _("You allowed sharing with %(name)s.")
-            if action == "grant"
+            if form.grant
             else _("You withdrew your permission to share with %(name)s.")
         )
         messages.success(request, message % {"name": recipient.name})
         return redirect("accounts:sharing")
-    granted = set(
-        SharingPermission.objects.current()
-        .filter(user=member)
-        .values_list("recipient_id", flat=True)
-    )
-    recipients = [(r, r.pk in granted) for r in Recipient.objects.filter(is_active=True)]
     return render(
         request,
         "accounts/sharing.html",
-        {"recipients": recipients, "decided_by_guardian": decided_by_guardian},
+        {
+            "recipients": Recipient.objects.offered_to(member),
+            "decided_by_guardian": decided_by_guardian,
+        },
     )

@@ -36,6 +36,19 @@ CSV_COLUMNS = (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Records that are evidence: staff may read them, and nobody adds, changes or deletes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
     list_display = ("version", "effective_date", "is_material", "published_at")
@@ -87,7 +100,7 @@ class _Echo:
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
+class ConsentRecordAdmin(ReadOnlyAdmin):
     """Consent records are evidence: staff read and export them, and change nothing."""
 
     list_display = ("created_at", "subject_type", "short_subject", "group", "action", "source")
@@ -112,15 +125,6 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     @admin.display(description=_("subject"))
     def short_subject(self, record: ConsentRecord) -> str:
         return f"{record.subject[:12]}…"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(
         description=_("Export the selected consent records as CSV"), permissions=["export"]
@@ -166,19 +170,10 @@ class RecipientAdmin(admin.ModelAdmin[Recipient]):
 
 
 @admin.register(SharingPermission)
-class SharingPermissionAdmin(admin.ModelAdmin[SharingPermission]):
+class SharingPermissionAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "granted_at", "withdrawn_at")
     list_filter = ("recipient", ("granted_at", admin.DateFieldListFilter))
     readonly_fields = ("user", "recipient", "granted_by", "granted_at", "withdrawn_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DisclosureForm(forms.ModelForm[Disclosure]):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.cookies import THEMES
 from consent.groups import optional_groups
-from consent.models import ConsentSource
+from consent.models import ConsentSource, Recipient
 
 
 class NextMixin(forms.Form):
@@ -65,3 +65,14 @@ class BeaconForm(forms.Form):
         regex=r"\A/(?!/)[^?#\s]{0,199}\Z",
         error_messages={"invalid": _("The beacon takes the path of a page of this site.")},
     )
+
+
+class SharingChoiceForm(forms.Form):
+    """Grant or withdraw the permission to share with one active recipient."""
+
+    recipient = forms.ModelChoiceField(queryset=Recipient.objects.filter(is_active=True))
+    action = forms.ChoiceField(choices=[("grant", _("Allow sharing")), ("withdraw", _("Withdraw"))])
+
+    @property
+    def grant(self) -> bool:
+        return bool(self.cleaned_data["action"] == "grant")

@@ -365,6 +365,15 @@ class LegalBasis(models.TextChoices):
 PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
 
 
+class RecipientQuerySet(models.QuerySet["Recipient"]):
+    def offered_to(self, person: Any) -> RecipientQuerySet:
+        """Active recipients, each with ``granted``: whether the person's permission is current."""
+        current = SharingPermission.objects.current().filter(
+            user=person, recipient=models.OuterRef("pk")
+        )
+        return self.filter(is_active=True).annotate(granted=models.Exists(current))
+
+
 class Recipient(models.Model):
     """Someone outside Tomato that personal data may be shared with, with a person's permission."""
 
@@ -382,6 +391,7 @@ class Recipient(models.Model):
     is_active = models.BooleanField(_("offered to members"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects: ClassVar[RecipientQuerySet] = RecipientQuerySet.as_manager()  # type: ignore[assignment]
     personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
 
     class Meta:

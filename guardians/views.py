@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from accounts.personal_data import export_as_json, export_user_data
-from consent.models import Recipient, SharingPermission
+from consent.forms import SharingChoiceForm
+from consent.models import Recipient
 from consent.services import sharing_permission_set
 from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
 from guardians.middleware import guardianship_of
@@ -180,18 +181,9 @@ def ward(request: HttpRequest, pk: int) -> HttpResponse:
             "teen": guardianship.teen,
             "sections": export_user_data(guardianship.teen),
             "switches": GuardianSwitchesForm.for_ward(guardianship),
-            "recipients": _recipients_for(guardianship.teen),
+            "recipients": Recipient.objects.offered_to(guardianship.teen),
         },
     )
-
-
-def _recipients_for(person: User) -> list[tuple[Recipient, bool]]:
-    granted = set(
-        SharingPermission.objects.current()
-        .filter(user=person)
-        .values_list("recipient_id", flat=True)
-    )
-    return [(r, r.pk in granted) for r in Recipient.objects.filter(is_active=True)]
 
 
 @login_required
@@ -199,15 +191,14 @@ def _recipients_for(person: User) -> list[tuple[Recipient, bool]]:
 def ward_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     """The guardian grants or withdraws a data-sharing permission for the ward."""
     guardianship = _ward(request, pk)
-    recipient = get_object_or_404(Recipient, pk=request.POST.get("recipient") or 0, is_active=True)
-    action = request.POST.get("action")
-    if action not in {"grant", "withdraw"}:
+    form = SharingChoiceForm(request.POST)
+    if not form.is_valid():
         return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
     sharing_permission_set(
         request=request,
         person=guardianship.teen,
-        recipient=recipient,
-        grant=action == "grant",
+        recipient=form.cleaned_data["recipient"],
+        grant=form.grant,
         granted_by=request.user,
     )
     messages.success(request, _("Your choice about sharing has been saved."))

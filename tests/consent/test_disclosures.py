@@ -161,9 +161,11 @@ class TestSharingPage:
     @pytest.mark.parametrize(
         "data", [{"recipient": "999", "action": "grant"}, {"recipient": "", "action": "grant"}]
     )
-    def test_unknown_recipients_are_404(self, client, member, data):
+    def test_unknown_recipients_are_refused(self, client, member, data):
         client.force_login(member)
-        assert client.post(reverse("accounts:sharing"), data).status_code == HTTPStatus.NOT_FOUND
+        response = client.post(reverse("accounts:sharing"), data)
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert not SharingPermission.objects.exists()
 
     def test_an_unknown_action_is_refused(self, client, member):
         partner = RecipientFactory()
