@@ -123,8 +123,13 @@ class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("accounts.erase_user"))
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People are never simply deleted: the erasure action runs the one erasure routine.
+        return False
+
     @admin.action(description=_("Erase the selected people's data"), permissions=["erase"])
     def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
+        queryset = queryset.exclude(is_superuser=True).exclude(pk=cast(User, request.user).pk)
         if request.POST.get("confirmed") != "yes":
             return TemplateResponse(
                 request,
@@ -134,7 +139,7 @@ class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
         references = []
         for user in queryset:
             receipt = user_erase(
-                user_id=user.pk, reason=ErasureReceipt.Reason.ACCOUNT_DELETION, notify=[user.email]
+                user_id=user.pk, reason=ErasureReceipt.Reason.STAFF_ERASURE, notify=[user.email]
             )
             if receipt:
                 references.append(str(receipt.reference))

@@ -191,6 +191,7 @@ class ErasureReceipt(models.Model):
         GUARDIAN_DELETION = "guardian_deletion", _("The guardian deleted the data")
         GUARDIAN_DECLINE = "guardian_decline", _("The guardian declined")
         EXPIRY = "expiry", _("Not approved in time")
+        STAFF_ERASURE = "staff_erasure", _("Erased by a privacy officer on request")
 
     reference = models.UUIDField(_("reference"), unique=True, editable=False)
     subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)

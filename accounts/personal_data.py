@@ -40,14 +40,31 @@ def _erase_sessions(user: Any) -> int:
 
 
 def _erase_admin_log(user: Any) -> int:
-    """Admin log entries by the user, and about the user (their username is in them)."""
+    """Admin log entries by the user, and about any row held about them.
+
+    Their ``object_repr`` names the person (a username, an email address), so an entry
+    about the user, their email addresses, their guardianship and so on goes too.
+    """
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    about = models.Q(
-        content_type=ContentType.objects.get_for_model(type(user)), object_id=str(user.pk)
-    )
-    deleted, _by_model = LogEntry.objects.filter(models.Q(user=user) | about).delete()
+    about = models.Q(user=user)
+    for model, declaration in declarations():
+        if model is LogEntry or not declaration.holds_personal_data:
+            continue
+        if declaration.lookup is not None:
+            rows = model._default_manager.filter(declaration.lookup(user))
+        elif declaration.owner:
+            rows = model._default_manager.filter(**{declaration.owner: user})
+        elif isinstance(user, model):
+            rows = model._default_manager.filter(pk=user.pk)
+        else:
+            continue
+        ids = [str(pk) for pk in rows.values_list("pk", flat=True)]
+        if ids:
+            content_type = ContentType.objects.get_for_model(model)
+            about |= models.Q(content_type=content_type, object_id__in=ids)
+    deleted, _by_model = LogEntry.objects.filter(about).delete()
     return deleted
 
 
@@ -94,6 +111,7 @@ OTHER_PACKAGES: dict[str, PersonalData] = {
         owner="user",
         erasure=Erasure.CUSTOM,
         eraser=_erase_admin_log,
+        erase_first=True,
         fields=("action_time", "object_repr", "change_message"),
         ordering=("-action_time",),
     ),
@@ -243,7 +261,9 @@ _ORDER = {Erasure.CUSTOM: 0, Erasure.PSEUDONYMISE: 1, Erasure.DELETE: 2}
 
 def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData]]:
     planned = [(m, d) for m, d in declarations() if d.holds_personal_data]
-    planned.sort(key=lambda item: (_ORDER[item[1].erasure], not item[1].owner))
+    planned.sort(
+        key=lambda item: (not item[1].erase_first, _ORDER[item[1].erasure], not item[1].owner)
+    )
     return iter(planned)
 
 

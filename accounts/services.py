@@ -45,6 +45,7 @@ def user_erase(
         transaction.on_commit(
             lambda: send_templated_mail(
                 "accounts/email/erasure_receipt", recipients, {"receipt": receipt}
-            )
+            ),
+            robust=True,
         )
     return receipt

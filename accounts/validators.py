@@ -23,10 +23,10 @@ PAYMENT_DETAILS_MESSAGE = _(
 )
 
 # Runs of digit groups joined by single spaces or dashes ("4111 1111-1111 1111").
-DIGIT_RUN = re.compile(r"\d+(?:[ \-]\d+)*")
+DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 # An IBAN starts with a country code and two check digits; it may be written in groups.
-IBAN_START = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]*", re.IGNORECASE)
-IBAN_PART = re.compile(r"[A-Z0-9]+", re.IGNORECASE)
+IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]*", re.ASCII)
+IBAN_PART = re.compile(r"[A-Za-z0-9]+", re.ASCII)
 IBAN_MAX = 34
 CARD_MIN, CARD_MAX = 13, 19
 
@@ -61,6 +61,8 @@ def contains_card_number(text: str) -> bool:
 def iban_valid(candidate: str) -> bool:
     iban = candidate.replace(" ", "").upper()
     if not 15 <= len(iban) <= 34:
+        return False
+    if not iban.isascii() or not iban.isalnum():
         return False
     rearranged = iban[4:] + iban[:4]
     number = "".join(str(int(char, 36)) for char in rearranged)

@@ -76,7 +76,8 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
         return tuple(self.readonly_fields)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or not obj.is_published
+        published = obj is not None and obj.is_published
+        return super().has_delete_permission(request, obj) and not published
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("consent.publish_policyversion"))
@@ -92,6 +93,15 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
             % {"versions": ", ".join(v.version for v in drafts) or "-"},
             messages.SUCCESS,
         )
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 class _Echo:
@@ -138,9 +148,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
         def lines() -> Any:
             yield writer.writerow(list(CSV_COLUMNS))
             for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
-                )
+                yield writer.writerow([csv_cell(value) for value in row])
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -70,8 +70,17 @@ class BeaconForm(forms.Form):
 class SharingChoiceForm(forms.Form):
     """Grant or withdraw the permission to share with one active recipient."""
 
-    recipient = forms.ModelChoiceField(queryset=Recipient.objects.filter(is_active=True))
+    recipient = forms.ModelChoiceField(queryset=Recipient.objects.all())
     action = forms.ChoiceField(choices=[("grant", _("Allow sharing")), ("withdraw", _("Withdraw"))])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        recipient = data.get("recipient")
+        if data.get("action") == "grant" and recipient is not None and not recipient.is_active:
+            raise forms.ValidationError(
+                _("We no longer share data with %(name)s.") % {"name": recipient.name}
+            )
+        return data
 
     @property
     def grant(self) -> bool:

@@ -367,11 +367,14 @@ PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
 
 class RecipientQuerySet(models.QuerySet["Recipient"]):
     def offered_to(self, person: Any) -> RecipientQuerySet:
-        """Active recipients, each with ``granted``: whether the person's permission is current."""
+        """Recipients a person can allow (active ones) or withdraw (any they allowed),
+        each with ``granted``: whether the person's permission is current."""
         current = SharingPermission.objects.current().filter(
             user=person, recipient=models.OuterRef("pk")
         )
-        return self.filter(is_active=True).annotate(granted=models.Exists(current))
+        return self.annotate(granted=models.Exists(current)).filter(
+            models.Q(is_active=True) | models.Q(granted=True)
+        )
 
 
 class Recipient(models.Model):

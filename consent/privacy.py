@@ -60,6 +60,8 @@ class PersonalData:
     #: Rows about the user when ``owner`` is not enough (a model that names a person
     #: in two roles): a function of the user giving the filter.
     lookup: Callable[[Any], Any] | None = None
+    #: Erase this model's rows before any other (it refers to rows the others remove).
+    erase_first: bool = False
 
     @property
     def holds_personal_data(self) -> bool:

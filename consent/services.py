@@ -230,6 +230,11 @@ def disclosure_check(
             raise DisclosureRefused(
                 _("A disclosure with a person's permission must name a listed recipient.")
             )
+        if not listed_recipient.is_active:
+            raise DisclosureRefused(
+                _("%(recipient)s is no longer a recipient we share data with.")
+                % {"recipient": listed_recipient.name}
+            )
         if listed_recipient.basis != legal_basis:
             raise DisclosureRefused(
                 _("People gave %(recipient)s permission of another kind.")

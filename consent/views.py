@@ -3,6 +3,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -106,12 +107,13 @@ def policy_agree(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if needs_guardian:
             return HttpResponseForbidden()
-        PolicyAcceptance.objects.record(
-            user=request.user, version=required, source=PolicyAcceptance.Source.UPDATE
-        )
-        policy_agreed.send(
-            sender=PolicyAcceptance, user=request.user, version=required, request=request
-        )
+        with transaction.atomic():
+            PolicyAcceptance.objects.record(
+                user=request.user, version=required, source=PolicyAcceptance.Source.UPDATE
+            )
+            policy_agreed.send(
+                sender=PolicyAcceptance, user=request.user, version=required, request=request
+            )
         request.session[POLICY_OK_SESSION_KEY] = required.version
         return redirect(target)
     return render(

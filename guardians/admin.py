@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -56,7 +58,11 @@ class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Resend the request to the guardian"))
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only the actions change requests; the form itself is read-only.
+        return bool(request.user.has_perm("guardians.change_guardianrequest"))
+
+    @admin.action(description=_("Resend the request to the guardian"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[GuardianRequest]) -> None:
         guardianships = {
             r.guardianship
@@ -67,7 +73,7 @@ class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
             guardian_request_send(guardianship=guardianship)
         self.message_user(request, _("%(n)s requests sent again.") % {"n": len(guardianships)})
 
-    @admin.action(description=_("Expire the selected requests"))
+    @admin.action(description=_("Expire the selected requests"), permissions=["change"])
     def expire(self, request: HttpRequest, queryset: QuerySet[GuardianRequest]) -> None:
         count = queryset.filter(status=GuardianRequest.Status.PENDING).update(
             status=GuardianRequest.Status.EXPIRED

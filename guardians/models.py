@@ -41,14 +41,30 @@ class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
 
 
 def _erase_guardianships(user: Any) -> int:
-    """A teen's guardianship goes with them; a guardian's wards lose their guardian."""
+    """A teen's guardianship goes with them; a guardian's wards lose their guardian.
+
+    A ward left without a guardian waits again, as a new sign-up would: the teen names
+    a guardian from the waiting page, and the 14 days start again.
+    """
     deleted, _by_model = Guardianship.objects.filter(teen=user).delete()
-    as_guardian = Q(guardian=user) | Q(guardianship__guardian=user)
+    as_guardian = Q(guardian=user)
     if user.email:
-        as_guardian |= Q(email__iexact=user.email)
-    requests = GuardianRequest.objects.filter(as_guardian).update(guardian=None, email="")
-    detached = Guardianship.objects.filter(guardian=user).update(
-        guardian=None, guardian_email="", status=Guardianship.Status.AWAITING
+        as_guardian |= Q(guardian_email__iexact=user.email)
+    wards = Guardianship.objects.filter(as_guardian)
+    sent_to_them = Q(guardian=user) | Q(guardianship__in=wards)
+    if user.email:
+        sent_to_them |= Q(email__iexact=user.email)
+    their_requests = GuardianRequest.objects.filter(sent_to_them)
+    their_requests.filter(status=GuardianRequest.Status.PENDING).update(
+        status=GuardianRequest.Status.EXPIRED
+    )
+    requests = their_requests.update(guardian=None, email="")
+    detached = wards.update(
+        guardian=None,
+        guardian_email="",
+        status=Guardianship.Status.AWAITING,
+        created_at=timezone.now(),
+        approved_at=None,
     )
     return deleted + requests + detached
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from accounts.mail import send_templated_mail
 from accounts.models import ErasureReceipt, User, age_on
 from accounts.services import user_erase
-from consent.models import ConsentSource
+from consent.models import ConsentSource, PolicyAcceptance, PolicyVersion
 from consent.services import consent_records_write
 from guardians.models import (
     APPROVAL_DEADLINE,
@@ -25,7 +25,7 @@ from guardians.models import (
     GuardianRequest,
     Guardianship,
 )
-from guardians.tokens import make_token
+from guardians.tokens import LinkError, make_token
 
 TEEN_AGE_LIMIT = 16
 
@@ -71,7 +71,7 @@ def guardian_request_send(
         sent_at=now,
         expires_at=now + REQUEST_VALIDITY,
     )
-    transaction.on_commit(lambda: _send_request_email(new))
+    transaction.on_commit(lambda: _send_request_email(new), robust=True)
     return new
 
 
@@ -105,10 +105,24 @@ def check_eligible(*, guardian_request: GuardianRequest, guardian: Any) -> None:
         )
 
 
+def _lock_open(guardian_request: GuardianRequest) -> GuardianRequest:
+    """The request, locked for this transaction, if it can still be answered."""
+    locked = (
+        GuardianRequest.objects.select_for_update()
+        .select_related("guardianship__teen")
+        .filter(pk=guardian_request.pk)
+        .first()
+    )
+    if locked is None or not locked.is_open:
+        raise LinkError("used")
+    return locked
+
+
 @transaction.atomic
 def guardian_request_approve(
     *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
 ) -> Guardianship:
+    guardian_request = _lock_open(guardian_request)
     check_eligible(guardian_request=guardian_request, guardian=guardian)
     guardianship = Guardianship.objects.select_for_update().get(pk=guardian_request.guardianship_id)
     now = timezone.now()
@@ -124,8 +138,15 @@ def guardian_request_approve(
     guardianship.save()
     record_guardian_decision(request, guardianship.teen, account=True)
     teen = guardianship.teen
+    # The guardian's consent covers the policy in effect (and any update awaiting agreement).
+    for version in {PolicyVersion.objects.current(), PolicyVersion.objects.requiring_agreement()}:
+        if version is not None and not PolicyAcceptance.objects.covers(user=teen, version=version):
+            PolicyAcceptance.objects.record(
+                user=teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
+            )
     transaction.on_commit(
-        lambda: send_templated_mail("guardians/email/approved", [teen.email], {"teen": teen})
+        lambda: send_templated_mail("guardians/email/approved", [teen.email], {"teen": teen}),
+        robust=True,
     )
     return guardianship
 
@@ -135,6 +156,7 @@ def guardian_request_decline(
     *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
 ) -> ErasureReceipt | None:
     """The guardian says no: the teen's personal data is erased at once; the teen is told."""
+    guardian_request = _lock_open(guardian_request)
     check_eligible(guardian_request=guardian_request, guardian=guardian)
     teen = guardian_request.guardianship.teen
     record_guardian_decision(request, teen, account=False)
@@ -241,6 +263,7 @@ def guardianship_end(*, guardianship: Guardianship) -> bool:
             "guardians/email/ended",
             [teen.email, guardian.email if guardian else ""],
             {"teen": teen, "guardian": guardian},
-        )
+        ),
+        robust=True,
     )
     return True

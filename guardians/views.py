@@ -136,16 +136,25 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "guardians/consent.html", context)
     decision = request.POST.get("decision")
-    if decision == "approve":
-        guardianship = guardian_request_approve(
-            request=request, guardian_request=guardian_request, guardian=request.user
+    try:
+        if decision == "approve":
+            guardianship = guardian_request_approve(
+                request=request, guardian_request=guardian_request, guardian=request.user
+            )
+            messages.success(request, _("You have approved the account. Both switches start off."))
+            return redirect("guardians:ward", pk=guardianship.pk)
+        if decision == "decline":
+            guardian_request_decline(
+                request=request, guardian_request=guardian_request, guardian=request.user
+            )
+    except LinkError as error:  # answered meanwhile, from another tab or device
+        return render(
+            request,
+            "guardians/link_error.html",
+            {"reason": error.reason},
+            status=LINK_ERROR_STATUS[error.reason],
         )
-        messages.success(request, _("You have approved the account. Both switches start off."))
-        return redirect("guardians:ward", pk=guardianship.pk)
     if decision == "decline":
-        guardian_request_decline(
-            request=request, guardian_request=guardian_request, guardian=request.user
-        )
         messages.success(
             request, _("You have declined. The account and its data have been erased.")
         )

@@ -153,6 +153,7 @@ class TestMemberSignup:
         assert (user.gender, user.hobbies) == ("female", "chess, gardening")
         acceptance = PolicyAcceptance.objects.get(user=user)
         assert acceptance.policy_version.version == "1.0"
+        assert age_screen.SESSION_KEY not in adult.session  # the date lives on the account only
         assert acceptance.source == "signup"
         assert len(mailoutbox) == 1
 

@@ -102,6 +102,8 @@ def test_examples_of_payment_details_are_refused(text):
         "(555) 123-4567",
         "order 1234567890123",  # 13 digits, fails the Luhn check
         "GB82 WEST 1234 5698 7654 33",  # IBAN shape with a wrong check
+        "DE89" + "\u212a" * 11,  # a Kelvin sign is not a letter K
+        "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦",  # Arabic-Indic digits are not a card number
         "",
     ],
 )

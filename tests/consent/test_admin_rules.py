@@ -1,0 +1,109 @@
+"""Staff permissions in the admin, and what no one may do there."""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import ErasureReceipt, User
+from consent.admin import csv_cell
+from consent.models import PolicyVersion, SharingPermission
+from consent.services import DisclosureRefused, disclosure_check, sharing_permission_set
+from guardians.models import GuardianRequest
+from tests.factories import (
+    GuardianshipFactory,
+    PolicyVersionFactory,
+    RecipientFactory,
+    StaffFactory,
+    UserFactory,
+    staff_in,
+)
+
+
+@pytest.mark.django_db
+def test_support_cannot_expire_or_resend_guardian_requests(client):
+    ward = GuardianshipFactory()
+    client.force_login(staff_in("Support"))
+    client.post(
+        reverse("admin:guardians_guardianrequest_changelist"),
+        {"action": "expire", "_selected_action": [ward.requests.get().pk]},
+    )
+    assert ward.requests.get().status == GuardianRequest.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_a_privacy_officer_can_expire_guardian_requests(client):
+    ward = GuardianshipFactory()
+    client.force_login(staff_in("Privacy officer"))
+    client.post(
+        reverse("admin:guardians_guardianrequest_changelist"),
+        {"action": "expire", "_selected_action": [ward.requests.get().pk]},
+    )
+    assert ward.requests.get().status == GuardianRequest.Status.EXPIRED
+
+
+@pytest.mark.django_db
+def test_support_cannot_delete_a_draft_policy(client):
+    draft = PolicyVersionFactory(version="2.0", published_at=None)
+    client.force_login(staff_in("Support"))
+    client.post(reverse("admin:consent_policyversion_delete", args=[draft.pk]), {"post": "yes"})
+    assert PolicyVersion.objects.filter(pk=draft.pk).exists()
+
+
+@pytest.mark.django_db
+def test_people_are_erased_never_deleted_in_the_admin(client, member):
+    client.force_login(StaffFactory(is_superuser=True))
+    response = client.post(reverse("admin:accounts_user_delete", args=[member.pk]), {"post": "yes"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert User.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_erase_action_asks_first_and_spares_superusers(client, member):
+    officer = staff_in("Privacy officer")
+    root = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(officer)
+    changelist = reverse("admin:accounts_user_changelist")
+    selected = {"action": "erase", "_selected_action": [member.pk, root.pk, officer.pk]}
+    page = client.post(changelist, selected).content.decode()
+    assert "Erase these people" in page
+    assert User.objects.filter(pk=member.pk).exists()
+    client.post(changelist, {**selected, "confirmed": "yes"})
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert User.objects.filter(pk__in=[root.pk, officer.pk]).count() == 2
+    assert ErasureReceipt.objects.get().reason == "staff_erasure"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+1", "'+1"), ("@x", "'@x"), ("Firefox", "Firefox")],
+)
+def test_csv_cells_never_run_as_formulas(value, cell):
+    assert csv_cell(value) == cell
+
+
+@pytest.mark.django_db
+def test_a_deactivated_recipient_can_be_withdrawn_but_not_granted_or_disclosed_to(
+    client, member, rf
+):
+    partner = RecipientFactory(name="Old Partner")
+    request = rf.post("/")
+    request.user = member
+    sharing_permission_set(request=request, person=member, recipient=partner, grant=True)
+    partner.is_active = False
+    partner.save()
+    with pytest.raises(DisclosureRefused, match="no longer"):
+        disclosure_check(
+            legal_basis="interaction", reference="", listed_recipient=partner, people=[member]
+        )
+    client.force_login(member)
+    assert "Old Partner" in client.get(reverse("accounts:sharing")).content.decode()
+    response = client.post(
+        reverse("accounts:sharing"), {"recipient": partner.pk, "action": "withdraw"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert not SharingPermission.objects.current().exists()
+    response = client.post(
+        reverse("accounts:sharing"), {"recipient": partner.pk, "action": "grant"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
