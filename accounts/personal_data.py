@@ -224,7 +224,9 @@ def export_user_data(user: Any) -> list[Section]:
         sections.append(
             Section(key, str(declaration.title), [label for label, _g in columns], rows)
         )
-    return sections
+    # The account itself first; sections described elsewhere last.
+    user_key = user._meta.label_lower
+    return sorted(sections, key=lambda section: (section.key != user_key, bool(section.note)))
 
 
 def _json_value(value: Any) -> Any:
