@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.mail import send_templated_mail
 from accounts.models import ErasureReceipt
 from accounts.personal_data import erase_rows, erasure_plan
+from accounts.tasks import send_erasure_receipt
 from consent.privacy import subject_hash
 
 
@@ -43,9 +43,6 @@ def user_erase(
     recipients = [address for address in (notify or []) if address]
     if recipients:
         transaction.on_commit(
-            lambda: send_templated_mail(
-                "accounts/email/erasure_receipt", recipients, {"receipt": receipt}
-            ),
-            robust=True,
+            lambda: send_erasure_receipt.enqueue(receipt.pk, recipients), robust=True
         )
     return receipt

@@ -6,14 +6,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.mail import send_templated_mail
 from accounts.models import ErasureReceipt, User, age_on
 from accounts.services import user_erase
 from consent.models import ConsentSource, PolicyAcceptance, PolicyVersion
@@ -25,7 +22,8 @@ from guardians.models import (
     GuardianRequest,
     Guardianship,
 )
-from guardians.tokens import LinkError, make_token
+from guardians.tasks import send_approval_notice, send_guardian_request, send_link_ended
+from guardians.tokens import LinkError
 
 TEEN_AGE_LIMIT = 16
 
@@ -40,18 +38,6 @@ def record_guardian_decision(request: HttpRequest, teen: User, **decisions: bool
         request=request,
         decisions={topic: (value, ConsentSource.GUARDIAN) for topic, value in decisions.items()},
         about=teen,
-    )
-
-
-def _send_request_email(guardian_request: GuardianRequest) -> None:
-    teen = guardian_request.guardianship.teen
-    link = settings.SITE_URL + reverse(
-        "guardians:consent", kwargs={"token": make_token(guardian_request)}
-    )
-    send_templated_mail(
-        "guardians/email/guardian_request",
-        [guardian_request.email],
-        {"teen": teen, "link": link, "request": guardian_request},
     )
 
 
@@ -71,7 +57,7 @@ def guardian_request_send(
         sent_at=now,
         expires_at=now + REQUEST_VALIDITY,
     )
-    transaction.on_commit(lambda: _send_request_email(new), robust=True)
+    transaction.on_commit(lambda: send_guardian_request.enqueue(new.pk), robust=True)
     return new
 
 
@@ -144,10 +130,7 @@ def guardian_request_approve(
             PolicyAcceptance.objects.record(
                 user=teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
             )
-    transaction.on_commit(
-        lambda: send_templated_mail("guardians/email/approved", [teen.email], {"teen": teen}),
-        robust=True,
-    )
+    transaction.on_commit(lambda: send_approval_notice.enqueue(teen.pk), robust=True)
     return guardianship
 
 
@@ -258,12 +241,6 @@ def guardianship_end(*, guardianship: Guardianship) -> bool:
     if not deleted:
         return False
     teen, guardian = guardianship.teen, guardianship.guardian
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            "guardians/email/ended",
-            [teen.email, guardian.email if guardian else ""],
-            {"teen": teen, "guardian": guardian},
-        ),
-        robust=True,
-    )
+    recipients = [teen.email, guardian.email if guardian else ""]
+    transaction.on_commit(lambda: send_link_ended.enqueue(teen.username, recipients), robust=True)
     return True

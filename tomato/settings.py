@@ -134,6 +134,16 @@ MAILERS = {"default": parse_email_url(ENV.get("EMAIL_URL", "console:"))}
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", f"Tomato <no-reply@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Background work ----------------------------------------------------------
+# Emails go through Django's tasks framework after the transaction commits. The
+# immediate backend runs them in the request; a worker backend can take them instead.
+TASKS = {
+    "default": {
+        "BACKEND": ENV.get("TASKS_BACKEND", "").strip()
+        or "django.tasks.backends.immediate.ImmediateBackend"
+    }
+}
+
 # --- Authentication ---------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
