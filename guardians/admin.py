@@ -40,7 +40,12 @@ class GuardianshipAdmin(RecordsStaffAccess, admin.ModelAdmin[Guardianship]):
 
 
 @admin.register(GuardianRequest)
-class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
+class GuardianRequestAdmin(RecordsStaffAccess, admin.ModelAdmin[GuardianRequest]):
+    access_what = "guardian request"
+
+    def access_subject(self, obj: GuardianRequest) -> User | None:
+        return obj.guardianship.teen
+
     list_display = ("guardianship", "status", "sent_at", "expires_at", "answered_at")
     list_filter = ("status", ("sent_at", admin.DateFieldListFilter))
     search_fields = ("guardianship__teen__username",)

@@ -107,3 +107,16 @@ def test_a_deactivated_recipient_can_be_withdrawn_but_not_granted_or_disclosed_t
         reverse("accounts:sharing"), {"recipient": partner.pk, "action": "grant"}
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+@pytest.mark.django_db
+def test_opening_a_guardian_request_is_logged(client):
+    from accounts.models import StaffAccess
+
+    ward = GuardianshipFactory()
+    support = staff_in("Support")
+    client.force_login(support)
+    url = reverse("admin:guardians_guardianrequest_change", args=[ward.requests.get().pk])
+    assert client.get(url).status_code == HTTPStatus.OK
+    access = StaffAccess.objects.get()
+    assert (access.staff, access.user, access.what) == (support, ward.teen, "guardian request")
