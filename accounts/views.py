@@ -116,16 +116,21 @@ def data(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def data_json(request: HttpRequest) -> HttpResponse:
+    return data_download(request.user, filename="tomato-my-data.json")
+
+
+def data_download(person: object, *, filename: str) -> HttpResponse:
+    """Everything held about a person, as a JSON attachment (their own, or a ward's)."""
     payload = {
         "generated_at": timezone.now(),
         "site": settings.SITE_URL,
-        "data": export_as_json(export_user_data(request.user)),
+        "data": export_as_json(export_user_data(person)),
     }
     response = HttpResponse(
         json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="tomato-my-data.json"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,24 +1,21 @@
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import cast
 
 from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from accounts.personal_data import export_as_json, export_user_data
+from accounts.personal_data import export_user_data
+from accounts.views import data_download
 from consent.forms import SharingChoiceForm
 from consent.models import Recipient
 from consent.services import sharing_permission_set
@@ -249,19 +246,7 @@ def ward_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
-    guardianship = _ward(request, pk)
-    payload = {
-        "generated_at": timezone.now(),
-        "site": settings.SITE_URL,
-        "data": export_as_json(export_user_data(guardianship.teen)),
-    }
-    response = HttpResponse(
-        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="tomato-child-data.json"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return data_download(_ward(request, pk).teen, filename="tomato-child-data.json")
 
 
 @login_required
