@@ -158,10 +158,10 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(PageView)
 class PageViewAdmin(admin.ModelAdmin[PageView]):
-    list_display = ("created_at", "path")
+    list_display = ("created_at", "route")
     list_filter = (("created_at", admin.DateFieldListFilter),)
-    search_fields = ("path",)
-    readonly_fields = ("visitor", "path", "created_at")
+    search_fields = ("route",)
+    readonly_fields = ("visitor", "route", "created_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -60,11 +63,34 @@ class ThemeForm(NextMixin):
     theme = forms.ChoiceField(choices=[(theme, theme) for theme in THEMES])
 
 
+@functools.cache
+def page_routes() -> frozenset[str]:
+    """The name of every page of the site ("home", "guardians:ward"), from the URL configuration."""
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+                yield from walk(pattern.url_patterns, namespace)
+            elif pattern.name:
+                yield f"{prefix}{pattern.name}"
+
+    return frozenset(walk(get_resolver().url_patterns, ""))
+
+
 class BeaconForm(forms.Form):
-    path = forms.RegexField(
-        regex=r"\A/(?!/)[^?#\s]{0,199}\Z",
-        error_messages={"invalid": _("The beacon takes the path of a page of this site.")},
+    """The web beacon names the page it was shown on; never a path, which can carry secrets."""
+
+    route = forms.CharField(
+        max_length=100,
+        error_messages={"required": _("The beacon takes the name of a page of this site.")},
     )
+
+    def clean_route(self) -> str:
+        route: str = self.cleaned_data["route"]
+        if route not in page_routes():
+            raise forms.ValidationError(_("The beacon takes the name of a page of this site."))
+        return route
 
 
 class SharingChoiceForm(forms.Form):

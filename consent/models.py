@@ -334,11 +334,12 @@ class PageView(models.Model):
     """A page view counted by the first-party web beacon, only with analytics consent.
 
     ``visitor`` is the random id of the ``tomato_vid`` cookie, never linked to an
-    account; rows older than the retention period are pruned.
+    account; ``route`` is the name of the page ("guardians:ward"), never its path, which
+    can carry ids and secrets. Rows older than the retention period are pruned.
     """
 
     visitor = models.CharField(_("visitor id"), max_length=64, db_index=True)
-    path = models.CharField(_("path"), max_length=200)
+    route = models.CharField(_("page"), max_length=100)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     # A random id that is never linked to an account, a path and a time.
@@ -350,7 +351,7 @@ class PageView(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.path
+        return self.route
 
 
 class LegalBasis(models.TextChoices):

@@ -83,11 +83,11 @@ def beacon(request: HttpRequest) -> HttpResponse:
     form = BeaconForm(request.GET)
     if not form.is_valid():
         return HttpResponse(
-            form.errors["path"][0], status=HTTPStatus.BAD_REQUEST, content_type="text/plain"
+            form.errors["route"][0], status=HTTPStatus.BAD_REQUEST, content_type="text/plain"
         )
     visitor = visitor_id(request, response)
     if visitor:
-        PageView.objects.create(visitor=visitor, path=form.cleaned_data["path"])
+        PageView.objects.create(visitor=visitor, route=form.cleaned_data["route"])
     return response
 
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.personal_data import export_user_data
 from accounts.views import data_download
 from consent.forms import SharingChoiceForm
+from consent.markers import secret_in_url
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
@@ -107,6 +108,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
 # --- The guardian's link -------------------------------------------------------------
 
 
+@secret_in_url
 @never_cache
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, token: str) -> HttpResponse:

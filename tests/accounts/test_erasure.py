@@ -15,7 +15,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core import checks
 from django.db import models
-from django.db.models.functions import Cast
 from django.test.utils import isolate_apps
 from django.urls import reverse
 
@@ -26,8 +25,7 @@ from accounts.services import user_erase
 from consent.models import AccountCookieChoice, ConsentRecord, PolicyAcceptance, PolicyVersion
 from consent.privacy import subject_hash
 from tests.factories import PASSWORD, StaffFactory, UserFactory
-
-TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
+from tests.scan import rows_mentioning
 
 
 def test_every_installed_model_declares_its_personal_data():
@@ -110,20 +108,6 @@ def full_user(db, client):
         object_repr="someone", action_flag=CHANGE, change_message="[]",
     )  # fmt: skip
     return user
-
-
-def rows_mentioning(needle):
-    found = []
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if not isinstance(field, TEXT_FIELDS):
-                continue
-            queryset = model._default_manager.annotate(
-                _text=Cast(field.name, models.TextField())
-            ).filter(_text__icontains=needle)
-            if queryset.exists():
-                found.append(f"{model._meta.label}.{field.name}")
-    return found
 
 
 @pytest.mark.django_db
