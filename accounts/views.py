@@ -29,6 +29,7 @@ from accounts.services import user_erase
 from consent.forms import SharingChoiceForm
 from consent.models import Recipient
 from consent.services import sharing_permission_set
+from consent.throttle import rate_limited
 
 
 class SignupView(AllauthSignupView):  # type: ignore[misc]
@@ -65,6 +66,8 @@ def signup(request: HttpRequest) -> HttpResponseBase:
 
 
 def _age_screen(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (limited := rate_limited(request, "age_screen")):
+        return limited
     form = AgeScreenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         response = redirect(request.get_full_path())

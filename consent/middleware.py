@@ -22,9 +22,9 @@ class ConsentMiddleware:
     """Decide, before any view runs, which optional cookies this request may use.
 
     Puts ``request.consent`` (a ``ConsentState``); applies a member's stored
-    choices once per session and Global Privacy Control; on the response,
-    records decisions taken on the server, rewrites the consent cookie when
-    needed, and deletes cookies of groups that are declined or forced off.
+    choices once per session and Global Privacy Control, and records the decisions
+    taken on the server; on the response, rewrites the consent cookie when needed
+    and deletes cookies of groups that are declined or forced off.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -40,13 +40,13 @@ class ConsentMiddleware:
             account_choices_apply(request=request)
             request.session[SYNCED_SESSION_KEY] = user.pk
         state.apply_gpc()
+        if state.changes:
+            # Recorded before the view runs: a choice the view makes comes after them.
+            with transaction.atomic():
+                consent_records_write(request=request, decisions=state.changes)
 
         response = self.get_response(request)
 
-        if state.changes:
-            with transaction.atomic():
-                consent_records_write(request=request, decisions=state.changes)
-            state.changes = {}
         if state.dirty:
             write_consent_cookie(response, state)
         self._remove_unwanted_cookies(request, response, state)

@@ -22,8 +22,13 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from consent.groups import optional_groups
+from consent.models import ConsentSource
 
 VISITOR_KEY = "id"
+#: In the consent cookie: a decline by Global Privacy Control not recorded yet. It is
+#: recorded when the visitor comes back with the cookie, so a client that keeps no
+#: cookies (each request a new visitor) makes the site write nothing.
+GPC_UNRECORDED_KEY = "gpc"
 VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 #: The value django-cookie-consent writes for a declined group.
 DECLINED: str = getattr(cc_settings, "COOKIE_CONSENT_DECLINE", "-1")
@@ -58,6 +63,12 @@ class ConsentState:
     visitor_id: str
     gpc: bool = False
     forced_off: frozenset[str] = frozenset()
+    #: The request came with the consent cookie the site set (a known visitor id).
+    returning: bool = False
+    #: A decline by Global Privacy Control is in the cookie but not yet recorded.
+    gpc_unrecorded: bool = False
+    #: Global Privacy Control made a decision in this request (the banner says so).
+    gpc_applied: bool = False
     #: Decisions made on the server in this request (by GPC, or from the account),
     #: to be written to the cookie and recorded with their source.
     changes: dict[str, tuple[bool, str]] = field(default_factory=dict)
@@ -68,8 +79,9 @@ class ConsentState:
     def from_request(cls, request: HttpRequest) -> ConsentState:
         raw = get_cookie_dict_from_request(request)
         visitor_id = raw.get(VISITOR_KEY, "")
+        returning = bool(VISITOR_ID.match(visitor_id))
         dirty = False
-        if not VISITOR_ID.match(visitor_id):
+        if not returning:
             visitor_id = uuid.uuid4().hex
             dirty = bool(raw)
         decisions: dict[str, bool | None] = {}
@@ -94,13 +106,30 @@ class ConsentState:
             visitor_id=visitor_id,
             gpc=request.headers.get("Sec-GPC", "").strip() == "1",
             forced_off=_forced_off(request),
+            returning=returning,
+            gpc_unrecorded=returning and raw.get(GPC_UNRECORDED_KEY) == "1",
             dirty=dirty,
         )
 
     def apply_gpc(self) -> None:
-        """Global Privacy Control declines analytics unless this site was told otherwise."""
+        """Global Privacy Control declines analytics unless this site was told otherwise.
+
+        The decline applies at once. It is recorded at once for a returning visitor, and
+        otherwise when the visitor comes back with the cookie set now: once per visitor id,
+        and never for a client that keeps no cookies.
+        """
+        if self.gpc_unrecorded:
+            self.gpc_unrecorded = False
+            self.dirty = True
+            if self.decisions.get(ANALYTICS) is False:
+                self.changes[ANALYTICS] = (False, ConsentSource.GPC)
         if self.gpc and ANALYTICS in self.decisions and self.decisions[ANALYTICS] is None:
-            self.decide(ANALYTICS, False, source="gpc")
+            self.gpc_applied = True
+            if self.returning:
+                self.decide(ANALYTICS, False, source=ConsentSource.GPC)
+            else:
+                self.set(ANALYTICS, False)
+                self.gpc_unrecorded = True
 
     def decide(self, varname: str, accepted: bool, *, source: str) -> None:
         """A decision taken on the server for this request (GPC, or the account's)."""
@@ -141,7 +170,7 @@ class ConsentState:
 
     @property
     def show_banner(self) -> bool:
-        return bool(self.undecided) or self.changes.get(ANALYTICS, (True, ""))[1] == "gpc"
+        return bool(self.undecided) or self.gpc_applied
 
     def status(self, varname: str) -> str:
         """ "accepted", "declined" or "undecided", as the settings page shows it."""
@@ -153,6 +182,8 @@ class ConsentState:
     def cookie_values(self) -> dict[str, str]:
         """The content of the ``cookie_consent`` cookie for these decisions."""
         values = {VISITOR_KEY: self.visitor_id}
+        if self.gpc_unrecorded:
+            values[GPC_UNRECORDED_KEY] = "1"
         for varname, decision in self.decisions.items():
             if decision is False:
                 values[varname] = DECLINED

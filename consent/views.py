@@ -17,6 +17,7 @@ from consent.models import PageView, PolicyAcceptance, PolicyVersion
 from consent.services import consent_choose
 from consent.signals import policy_agreed
 from consent.state import consent_of
+from consent.throttle import rate_limited
 
 FETCH_HEADER = "X-Cookie-Consent-Fetch"
 
@@ -30,6 +31,8 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _choose(request: HttpRequest, *, accept: bool) -> HttpResponse:
+    if limited := rate_limited(request, "consent_choice"):
+        return limited
     form = CookieChoiceForm(request.POST)
     if not form.is_valid():
         return render(
@@ -80,6 +83,8 @@ def beacon(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     if not consent_of(request).analytics:
         return response
+    if rate_limited(request, "beacon"):
+        return HttpResponse(status=HTTPStatus.TOO_MANY_REQUESTS)
     form = BeaconForm(request.GET)
     if not form.is_valid():
         return HttpResponse(

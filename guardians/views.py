@@ -4,7 +4,6 @@ from http import HTTPStatus
 from typing import cast
 
 from allauth.account.decorators import reauthentication_required
-from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from accounts.personal_data import export_user_data
 from accounts.views import data_download
 from consent.forms import SharingChoiceForm
 from consent.markers import secret_in_url
+from consent.throttle import rate_limited
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
@@ -71,17 +71,11 @@ def waiting(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rate_limited(request: HttpRequest) -> HttpResponse | None:
-    if not ratelimit.consume(request, action="guardian_request", user=request.user):
-        return render(request, "429.html", status=HTTPStatus.TOO_MANY_REQUESTS)
-    return None
-
-
 @login_required
 @require_POST
 def resend(request: HttpRequest) -> HttpResponse:
     guardianship = _awaiting(request)
-    if limited := _rate_limited(request):
+    if limited := rate_limited(request, "guardian_request", user=request.user):
         return limited
     guardian_request_send(guardianship=guardianship)
     messages.success(request, _("We have sent the request to your guardian again."))
@@ -98,7 +92,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
         latest = guardianship.requests.order_by("-sent_at").first()
         context = {"guardianship": guardianship, "latest": latest, "email_form": form}
         return render(request, "guardians/waiting.html", context, status=HTTPStatus.BAD_REQUEST)
-    if limited := _rate_limited(request):
+    if limited := rate_limited(request, "guardian_request", user=request.user):
         return limited
     guardian_request_send(guardianship=guardianship, email=form.cleaned_data["guardian_email"])
     messages.success(request, _("We have sent the request to the new address."))

@@ -201,6 +201,11 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     # A teen resending the request to their guardian, or changing the guardian's email.
     "guardian_request": "3/h/user,10/h/ip",
+    # Writes any visitor can cause (consent.throttle): cookie choices, beacon hits, and
+    # answers to the sign-up age screen, per client IP.
+    "consent_choice": "60/m/ip",
+    "beacon": "300/m/ip",
+    "age_screen": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int(ENV, "TRUSTED_PROXY_COUNT", default=0)

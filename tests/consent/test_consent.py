@@ -216,14 +216,29 @@ class TestGlobalPrivacyControl:
         assert "Global Privacy Control is on" in page
         assert BEACON not in page
         assert "analytics=-1" in response.cookies["cookie_consent"].value
-        record = ConsentRecord.objects.get()
-        assert (record.group, record.action, record.source) == ("analytics", "decline", "gpc")
         assert banner_groups(page) == ["preferences"]
 
-    def test_gpc_is_recorded_once(self, client):
-        client.get("/", HTTP_SEC_GPC="1")
+    def test_gpc_is_recorded_when_the_visitor_comes_back_with_the_cookie(self, client):
+        first = client.get("/", HTTP_SEC_GPC="1")
+        assert not ConsentRecord.objects.exists()
         client.get("/privacy/", HTTP_SEC_GPC="1")
+        record = ConsentRecord.objects.get()
+        assert (record.group, record.action, record.source) == ("analytics", "decline", "gpc")
+        visitor = dict(
+            item.split("=") for item in first.cookies["cookie_consent"].value.split("|")
+        )["id"]
+        assert record.subject == visitor
+
+    def test_gpc_is_recorded_once(self, client):
+        for path in ("/", "/privacy/", "/", "/cookies/"):
+            client.get(path, HTTP_SEC_GPC="1")
         assert ConsentRecord.objects.count() == 1
+
+    def test_a_client_that_keeps_no_cookies_creates_no_records(self, db):
+        for _ in range(100):
+            response = Client().get("/", HTTP_SEC_GPC="1")
+            assert "Global Privacy Control is on" in html(response)
+        assert ConsentRecord.objects.count() <= 1
 
     def test_a_later_explicit_acceptance_is_honoured_and_recorded(self, client, choose):
         client.get("/", HTTP_SEC_GPC="1")
