@@ -12,9 +12,8 @@ from consent.cookies import write_prefs
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         """Keep the date of birth from the age screen and the optional profile fields."""
-        user.date_of_birth = age_screen.answer(request)
         # The date now lives on the account only; the session forgets it.
-        request.session.pop(age_screen.SESSION_KEY, None)
+        user.date_of_birth = age_screen.take_answer(request)
         data = form.cleaned_data
         user.gender = data.get("gender") or ""
         user.hobbies = data.get("hobbies") or ""

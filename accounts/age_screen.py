@@ -1,7 +1,8 @@
 """Step 1 of sign-up: the date of birth, asked once per session and then locked.
 
 The answer lives in the session: going back cannot change it, and the visitor is
-asked again only in a new session. A signed, long-lived, strictly necessary
+asked again only in a new session. That session ends after an hour unless the sign-up
+is finished, so an unfinished sign-up keeps no date of birth. A signed, long-lived, strictly necessary
 cookie remembers the age band this browser answered last; a new session that
 answers in the other band is recorded as an ``AgeScreenChange`` (bands only,
 nothing that identifies anyone).
@@ -18,6 +19,9 @@ from django.utils import timezone
 from accounts.models import AgeBand, AgeScreenChange, age_on
 
 SESSION_KEY = "signup_date_of_birth"
+#: An unfinished sign-up's session, which holds the answer, ends after an hour (and
+#: ``clearsessions`` removes it): a date of birth is not kept for someone who left.
+ANSWER_VALIDITY = 60 * 60
 COOKIE_NAME = "tomato_agegate"
 COOKIE_SALT = "tomato.age-screen"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 90
@@ -32,6 +36,14 @@ def answer(request: HttpRequest) -> datetime.date | None:
         return datetime.date.fromisoformat(raw)
     except (TypeError, ValueError):
         return None
+
+
+def take_answer(request: HttpRequest) -> datetime.date | None:
+    """The answer, for the account being created; the session forgets it and ends as usual."""
+    found = answer(request)
+    request.session.pop(SESSION_KEY, None)
+    request.session.set_expiry(None)
+    return found
 
 
 def band_of(date_of_birth: datetime.date, today: datetime.date | None = None) -> AgeBand:
@@ -49,6 +61,7 @@ def record_answer(
 ) -> None:
     """Lock the answer for this session, and note a different band from an earlier session."""
     request.session[SESSION_KEY] = date_of_birth.isoformat()
+    request.session.set_expiry(ANSWER_VALIDITY)
     new_band = band_of(date_of_birth)
     previous = request.get_signed_cookie(
         COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE

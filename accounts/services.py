@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.core.internal import ratelimit
 from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +33,7 @@ def user_erase(
     user = user_model._default_manager.select_for_update().filter(pk=user_id).first()
     if user is None:
         return None
+    rate_limit_keys = _rate_limit_keys(user)
     summary: dict[str, int] = {}
     for model, declaration in erasure_plan():
         affected = erase_rows(model, declaration, user)
@@ -40,9 +46,41 @@ def user_erase(
         erased_at=timezone.now(),
         summary=summary,
     )
+    # allauth's rate limits keyed by the person's addresses go too: someone who leaves can
+    # sign up again at once, and the cache keeps nothing derived from their email.
+    transaction.on_commit(lambda: cache.delete_many(rate_limit_keys), robust=True)
     recipients = [address for address in (notify or []) if address]
     if recipients:
         transaction.on_commit(
             lambda: send_erasure_receipt.enqueue(receipt.pk, recipients), robust=True
         )
     return receipt
+
+
+#: allauth's rate limits counted per email address.
+_EMAIL_KEYED_ACTIONS = ("confirm_email", "reset_password", "request_login_code")
+
+
+def _rate_limit_keys(user: Any) -> list[str]:
+    """The cache keys of allauth's rate limits that are keyed by this person.
+
+    allauth keys them by the email address (lower case), by ``<site domain>:<login>``
+    for failed logins, and by the user id for failed two-factor codes; a seam with the
+    pinned allauth version, checked by a test.
+    """
+    emails = {user.email.lower()} | {
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    }
+    emails.discard("")
+    domain = Site.objects.get_current().domain
+    keyed = {action: emails for action in _EMAIL_KEYED_ACTIONS}
+    keyed["login_failed"] = {f"{domain}:{login}" for login in emails | {user.username.lower()}}
+    keyed["login_failed"].add(f"mfa-auth-user-{user.pk}")
+    return [
+        ratelimit.get_cache_key(None, app="allauth.account", action=action, rate=rate, key=key)
+        for action, keys in keyed.items()
+        for rate in ratelimit.get_rates(app="allauth.account", action=action)
+        if rate.per == "key"
+        for key in keys
+    ]

@@ -26,6 +26,7 @@ from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, P
 from accounts.models import AgeBand, ErasureReceipt, User
 from accounts.personal_data import export_as_json, export_user_data
 from accounts.services import user_erase
+from consent.cookies import delete_optional_cookies
 from consent.forms import SharingChoiceForm
 from consent.models import Recipient
 from consent.services import sharing_permission_set
@@ -156,7 +157,10 @@ def delete(request: HttpRequest) -> HttpResponse:
             _("Your account and all your data have been deleted. Receipt reference: %(ref)s")
             % {"ref": receipt.reference if receipt else "-"},
         )
-        return redirect("home")
+        response = redirect("home")
+        # Nothing of theirs stays in this browser: the remembered email, the visitor id.
+        delete_optional_cookies(response)
+        return response
     return render(request, "accounts/user_confirm_delete.html", {"form": form})
 
 

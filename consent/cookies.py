@@ -54,6 +54,12 @@ def delete_group_cookies(response: HttpResponseBase, varname: str) -> None:
         delete_everywhere(response, cookie.name, cookie.path or "/")
 
 
+def delete_optional_cookies(response: HttpResponseBase) -> None:
+    """Delete every optional group's cookies, whatever was chosen (a person who leaves)."""
+    for varname in optional_groups():
+        delete_group_cookies(response, varname)
+
+
 def _set(response: HttpResponseBase, name: str, value: str) -> None:
     response.set_cookie(
         name,

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import caches
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from tests.factories import UserFactory
 
@@ -36,3 +37,19 @@ def _clear_caches():
 def member(db):
     """A verified member who can log in with the password ``correct-horse-battery``."""
     return UserFactory()
+
+
+@pytest.fixture
+def choose(client):
+    """Post a choice as the banner or the settings page would."""
+
+    def _choose(action, groups="all", source="banner", next_url="/", **meta):
+        """``meta``: request environ such as ``REMOTE_ADDR`` or ``HTTP_SEC_GPC``."""
+        data = {"source": source, "next": next_url}
+        if groups == "all":
+            data["all_groups"] = "on"
+        else:
+            data["cookie_groups"] = groups
+        return client.post(reverse(f"consent:{action}"), data, **meta)
+
+    return _choose
