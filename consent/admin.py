@@ -175,13 +175,41 @@ class RecipientAdmin(admin.ModelAdmin[Recipient]):
     list_display = ("name", "basis", "is_active", "created_at")
     list_filter = ("basis", "is_active")
     search_fields = ("name", "purpose")
+    #: What people agree to: fixed once anyone has given a permission.
+    terms = ("name", "purpose", "basis", "data_categories")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is not None and SharingPermission.objects.filter(recipient=obj).exists():
+            return self.terms
+        return ()
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if SharingPermission.objects.filter(recipient_id=object_id).exists():
+            messages.info(
+                request,
+                _(
+                    "People have given permission to this recipient's terms, so its name, "
+                    "purpose, kind of permission and data cannot change. Create a new "
+                    "recipient with the new terms: people are asked again."
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(SharingPermission)
 class SharingPermissionAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "granted_at", "withdrawn_at")
     list_filter = ("recipient", ("granted_at", admin.DateFieldListFilter))
-    readonly_fields = ("user", "recipient", "granted_by", "granted_at", "withdrawn_at")
+    readonly_fields = (
+        "user", "recipient", "granted_by", "recipient_name", "purpose", "basis",
+        "data_categories", "granted_at", "withdrawn_at",
+    )  # fmt: skip
 
 
 class DisclosureForm(forms.ModelForm[Disclosure]):

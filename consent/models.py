@@ -369,8 +369,8 @@ PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
 class RecipientQuerySet(models.QuerySet["Recipient"]):
     def offered_to(self, person: Any) -> RecipientQuerySet:
         """Recipients a person can allow (active ones) or withdraw (any they allowed),
-        each with ``granted``: whether the person's permission is current."""
-        current = SharingPermission.objects.current().filter(
+        each with ``granted``: whether the person's permission is in force."""
+        current = SharingPermission.objects.in_force().filter(
             user=person, recipient=models.OuterRef("pk")
         )
         return self.annotate(granted=models.Exists(current)).filter(
@@ -409,13 +409,26 @@ class Recipient(models.Model):
 
 class SharingPermissionQuerySet(models.QuerySet["SharingPermission"]):
     def current(self) -> SharingPermissionQuerySet:
+        """Not withdrawn (whether or not the recipient's terms changed since)."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def in_force(self) -> SharingPermissionQuerySet:
+        """Not withdrawn, and given to the recipient's terms as they are now: a change of
+        name, purpose, kind or data widens nothing anyone agreed to."""
+        return self.current().filter(
+            recipient_name=models.F("recipient__name"),
+            purpose=models.F("recipient__purpose"),
+            basis=models.F("recipient__basis"),
+            data_categories=models.F("recipient__data_categories"),
+        )
 
 
 class SharingPermission(models.Model):
     """A person's permission to share their data with one recipient (basis (a) or (b)).
 
-    For a teen, the permission is their guardian's (``granted_by``).
+    It keeps the terms the person was shown (the recipient's name, purpose, kind of
+    permission and data): a disclosure needs a permission given to the recipient's
+    terms as they are. For a teen, the permission is their guardian's (``granted_by``).
     """
 
     user = models.ForeignKey(
@@ -435,6 +448,12 @@ class SharingPermission(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    recipient_name = models.CharField(_("recipient's name, as shown"), max_length=120)
+    purpose = models.TextField(_("purpose, as shown"))
+    basis = models.CharField(
+        _("permission given"), max_length=12, choices=[(b.value, b.label) for b in PERMISSION_BASES]
+    )
+    data_categories = models.CharField(_("data categories, as shown"), max_length=300)
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
@@ -444,11 +463,13 @@ class SharingPermission(models.Model):
         owner="user",
         erasure=Erasure.DELETE,
         fields=(
-            (_("Recipient"), lambda row: row.recipient.name),
+            (_("Recipient"), lambda row: row.recipient_name),
+            "purpose",
+            "data_categories",
+            "basis",
             "granted_at",
             "withdrawn_at",
         ),
-        select_related=("recipient",),
         ordering=("-granted_at",),
     )
 
@@ -464,7 +485,20 @@ class SharingPermission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} ({'withdrawn' if self.withdrawn_at else 'current'})"
+        return f"{self.recipient_name} ({'withdrawn' if self.withdrawn_at else 'current'})"
+
+    @classmethod
+    def given_to(cls, *, user: Any, recipient: Recipient, granted_by: Any) -> SharingPermission:
+        """A new permission to the recipient's terms as they are now."""
+        return cls(
+            user=user,
+            recipient=recipient,
+            granted_by=granted_by,
+            recipient_name=recipient.name,
+            purpose=recipient.purpose,
+            basis=recipient.basis,
+            data_categories=recipient.data_categories,
+        )
 
 
 class Disclosure(models.Model):

@@ -162,11 +162,14 @@ def sharing_permission_set(
     """
     current = SharingPermission.objects.current().filter(user=person, recipient=recipient)
     if grant:
-        permission = current.first()
+        permission = current.in_force().first()
         if permission is None:
-            permission = SharingPermission.objects.create(
+            # A permission given to terms that have changed since is replaced.
+            current.update(withdrawn_at=timezone.now())
+            permission = SharingPermission.given_to(
                 user=person, recipient=recipient, granted_by=granted_by or person
             )
+            permission.save()
             _record_sharing(request, person, recipient, True, granted_by)
         return permission
     if current.update(withdrawn_at=timezone.now()):
@@ -198,7 +201,7 @@ def people_lacking_permission(people: list[Any], recipient: Recipient | None) ->
     if recipient is None:
         return list(people)
     allowed = set(
-        SharingPermission.objects.current()
+        SharingPermission.objects.in_force()
         .filter(recipient=recipient, user__in=people)
         .values_list("user_id", flat=True)
     )
