@@ -2,10 +2,10 @@
 
 The answer lives in the session: going back cannot change it, and the visitor is
 asked again only in a new session. That session ends after an hour unless the sign-up
-is finished, so an unfinished sign-up keeps no date of birth. A signed, long-lived, strictly necessary
-cookie remembers the age band this browser answered last; a new session that
-answers in the other band is recorded as an ``AgeScreenChange`` (bands only,
-nothing that identifies anyone).
+is finished, so an unfinished sign-up keeps no date of birth. A signed, long-lived,
+strictly necessary cookie remembers the age band this browser answered last; a new
+session that answers in the other band is recorded as an ``AgeScreenChange`` (bands
+only, nothing that identifies anyone).
 """
 
 from __future__ import annotations

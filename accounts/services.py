@@ -74,7 +74,7 @@ def _rate_limit_keys(user: Any) -> list[str]:
     }
     emails.discard("")
     domain = Site.objects.get_current().domain
-    keyed = {action: emails for action in _EMAIL_KEYED_ACTIONS}
+    keyed = dict.fromkeys(_EMAIL_KEYED_ACTIONS, emails)
     keyed["login_failed"] = {f"{domain}:{login}" for login in emails | {user.username.lower()}}
     keyed["login_failed"].add(f"mfa-auth-user-{user.pk}")
     return [

@@ -260,9 +260,12 @@ class DisclosureForm(forms.ModelForm[Disclosure]):
                     listed_recipient=data.get("listed_recipient"),
                     people=data["people"],
                     recipient=data.get("recipient", ""),
+                    purpose=data.get("purpose", ""),
+                    data_categories=data.get("data_categories", ""),
                 )
             except DisclosureRefused as refusal:
-                raise forms.ValidationError(refusal.messages) from None
+                # Field by field where the refusal says which (text naming a person).
+                self.add_error(None, refusal)
         return data
 
 

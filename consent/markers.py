@@ -8,18 +8,15 @@ Our own views are decorated; allauth's are named here, once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from django.http import HttpRequest
 from django.urls import ResolverMatch
-
-View = TypeVar("View", bound=Callable[..., object])
 
 #: allauth's views whose URLs carry a key emailed to the person.
 KEYED_ALLAUTH_URL_NAMES = frozenset({"account_confirm_email", "account_reset_password_from_key"})
 
 
-def secret_in_url(view: View) -> View:
+def secret_in_url[View: Callable[..., object]](view: View) -> View:
     """Mark a view whose URL carries a secret."""
     view.secret_in_url = True  # type: ignore[attr-defined]
     return view

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
@@ -208,6 +210,26 @@ def people_lacking_permission(people: list[Any], recipient: Recipient | None) ->
     return [person for person in people if person.pk not in allowed]
 
 
+def _fields_naming(people: list[Any], texts: Mapping[str, str]) -> list[str]:
+    """The fields whose text names one of the people: a username, or any of their addresses."""
+    addresses = {person.email.lower() for person in people if person.email}
+    addresses |= {
+        email.lower()
+        for email in EmailAddress.objects.filter(user__in=people).values_list("email", flat=True)
+    }
+    # A username counts as a word of its own: "ord" is not named by "order".
+    usernames = [
+        re.compile(rf"(?<![\w.@+-]){re.escape(person.username)}(?![\w.@+-])", re.IGNORECASE)
+        for person in people
+    ]
+    return [
+        field
+        for field, text in texts.items()
+        if any(address in text.lower() for address in addresses)
+        or any(username.search(text) for username in usernames)
+    ]
+
+
 def disclosure_check(
     *,
     legal_basis: str,
@@ -215,10 +237,26 @@ def disclosure_check(
     listed_recipient: Recipient | None,
     people: list[Any],
     recipient: str = "",
+    purpose: str = "",
+    data_categories: str = "",
 ) -> None:
     """The rules of the register; raises ``DisclosureRefused`` naming what is wrong."""
     if not people:
         raise DisclosureRefused(_("Name at least one person whose data was disclosed."))
+    texts = {
+        "recipient": recipient,
+        "purpose": purpose,
+        "reference": reference,
+        "data_categories": data_categories,
+    }
+    naming = _fields_naming(people, texts)
+    if naming:
+        message = _(
+            "This names a person concerned (a username or an email address). The register "
+            "is kept after the people in it are erased, so its text must not identify them: "
+            "the people are linked to the entry separately."
+        )
+        raise DisclosureRefused({field: [message] for field in naming})
     if not recipient.strip() and listed_recipient is None:
         raise DisclosureRefused(_("Name the recipient."))
     if legal_basis in (LegalBasis.LEGAL, LegalBasis.EMERGENCY) and not reference.strip():
@@ -273,6 +311,8 @@ def disclosure_record(
         listed_recipient=listed_recipient,
         people=people,
         recipient=recipient,
+        purpose=purpose,
+        data_categories=data_categories,
     )
     disclosure = Disclosure.objects.create(
         recipient=recipient or (listed_recipient.name if listed_recipient else ""),

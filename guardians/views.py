@@ -17,9 +17,9 @@ from accounts.personal_data import export_user_data
 from accounts.views import data_download
 from consent.forms import SharingChoiceForm
 from consent.markers import secret_in_url
-from consent.throttle import rate_limited
 from consent.models import Recipient
 from consent.services import sharing_permission_set
+from consent.throttle import rate_limited
 from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
 from guardians.middleware import guardianship_of
 from guardians.models import Guardianship

@@ -17,7 +17,7 @@ def no_store(response):
 
 
 def named_urls(namespace, **values):
-    """Every named URL of a namespace, read from the URL configuration, with its arguments filled."""
+    """Every named URL of a namespace, from the URL configuration, with its arguments."""
     _prefix, resolver = get_resolver().namespace_dict[namespace]
     return [
         reverse(

@@ -48,9 +48,7 @@ def test_pages_with_a_secret_in_their_url_have_no_beacon_and_leave_no_trace(
         assert response.status_code == HTTPStatus.OK, url
         assert BEACON not in response.content.decode(), url
         # What a forged beacon request could send from such a page is refused.
-        assert client.get(reverse("beacon"), {"route": url}).status_code == (
-            HTTPStatus.BAD_REQUEST
-        )
+        assert client.get(reverse("beacon"), {"route": url}).status_code == HTTPStatus.BAD_REQUEST
         assert rows_mentioning(secret) == [], url
     assert not PageView.objects.exists()
 
