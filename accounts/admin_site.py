@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.decorators import secure_admin_login
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.mfa import is_staff_without_two_factor
+
 
 def staff_without_two_factor(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_authenticated and user.is_active and user.is_staff and not is_mfa_enabled(user)
-    )
+    return is_staff_without_two_factor(request.user)
 
 
 class AdminSite(admin.AdminSite):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.cache import caches
 from django.test.utils import override_settings
@@ -37,6 +39,16 @@ def _clear_caches():
 def member(db):
     """A verified member who can log in with the password ``correct-horse-battery``."""
     return UserFactory()
+
+
+LOGIN_CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)
+
+
+def login_code_in(message) -> str:
+    """The sign-in code in allauth's login-code email (like ``QBWL-XJRD``)."""
+    match = LOGIN_CODE.search(message.body)
+    assert match, message.body
+    return match.group(1)
 
 
 @pytest.fixture

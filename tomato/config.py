@@ -8,6 +8,7 @@ Django.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import os
 import sys
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -213,6 +217,39 @@ def read_secret_key(environ: Mapping[str, str], *, debug: bool) -> str:
         # A fixed key for local development only; production must set its own.
         return "django-insecure-tomato-local-development-key-not-for-production-use"
     raise ConfigurationError("SECRET_KEY is required when DEBUG is off.")
+
+
+#: The purpose label that makes the two-factor key derived from SECRET_KEY its own key.
+MFA_KEY_LABEL = b"tomato two-factor secrets encryption key v1"
+
+
+def derive_fernet_key(secret_key: str, *, label: bytes = MFA_KEY_LABEL) -> str:
+    """A Fernet key derived from ``SECRET_KEY`` (HKDF-SHA256 with a fixed purpose label)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label)
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode("ascii")
+
+
+def read_mfa_encryption_keys(environ: Mapping[str, str], *, secret_key: str) -> list[str]:
+    """``MFA_ENCRYPTION_KEY``: the Fernet keys that encrypt two-factor secrets at rest.
+
+    One key, or several separated by commas to rotate: the first encrypts new
+    secrets, every one decrypts. Unset, a key derived from ``SECRET_KEY``. The
+    error never repeats the value, which is a secret.
+    """
+    raw = environ.get("MFA_ENCRYPTION_KEY", "")
+    if not raw.strip():
+        return [derive_fernet_key(secret_key)]
+    keys = [key.strip() for key in raw.split(",")]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            which = f" (key {position} of {len(keys)})" if len(keys) > 1 else ""
+            raise ConfigurationError(
+                f"MFA_ENCRYPTION_KEY{which} is not a Fernet key "
+                "(44 characters of url-safe base64, from Fernet.generate_key())."
+            ) from None
+    return keys
 
 
 def load_settings_or_exit() -> None:

@@ -21,6 +21,7 @@ from tomato.config import (
     parse_email_url,
     parse_redis_url,
     parse_site_url,
+    read_mfa_encryption_keys,
     read_secret_key,
 )
 
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "guardians.middleware.CabinMiddleware",
+    "accounts.mfa.StaffEnrolmentMiddleware",
     "consent.middleware.PolicyGateMiddleware",
     "consent.middleware.ConsentMiddleware",
 ]
@@ -215,6 +217,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Tomato"
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# TOTP secrets and recovery-code seeds are encrypted at rest with these Fernet keys.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_ENCRYPTION_KEYS = read_mfa_encryption_keys(ENV, secret_key=SECRET_KEY)
 # --- Cookies and consent ----------------------------------------------------
 
 COOKIE_CONSENT_NAME = "cookie_consent"

@@ -1,13 +1,19 @@
 """One erasure routine: complete, transactional, idempotent, provable."""
 
 import datetime
+import time
 from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -84,12 +90,17 @@ def full_user(db, client):
     PolicyAcceptance.objects.record(
         user=user, version=PolicyVersion.objects.get(version="1.0"), source="signup"
     )
-    # A real logged-in session, tracked by allauth's usersessions.
+    # A real logged-in session (password, then two-factor, as staff must), tracked by
+    # allauth's usersessions.
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
     response = client.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate"), response.content
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == HTTPStatus.FOUND, response.content
     assert UserSession.objects.filter(user=user).exists()
-    TOTP.activate(user, generate_totp_secret())
-    RecoveryCodes.activate(user)
     # A cookie choice made while logged in: a consent record and the account's stored choice.
     client.post(
         reverse("consent:accept"), {"all_groups": "on", "source": "banner"},

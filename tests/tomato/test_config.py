@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tomato.config import (
     ConfigurationError,
@@ -12,6 +13,7 @@ from tomato.config import (
     parse_email_url,
     parse_redis_url,
     parse_site_url,
+    read_mfa_encryption_keys,
     read_secret_key,
 )
 
@@ -205,3 +207,37 @@ class TestOtherValues:
     def test_given_secret_key_is_used(self):
         key = "k" * 60
         assert read_secret_key({"SECRET_KEY": key}, debug=False) == key
+
+
+class TestMfaEncryptionKey:
+    SECRET = "s" * 60
+
+    def test_unset_it_is_a_fernet_key_derived_from_the_secret_key(self):
+        [key] = read_mfa_encryption_keys({}, secret_key=self.SECRET)
+        assert Fernet(key).decrypt(Fernet(key).encrypt(b"x")) == b"x"
+        assert read_mfa_encryption_keys({"MFA_ENCRYPTION_KEY": " "}, secret_key=self.SECRET) == [
+            key
+        ]
+        assert read_mfa_encryption_keys({}, secret_key="t" * 60) != [key]
+        assert self.SECRET not in key
+
+    def test_given_keys_are_used_in_order(self):
+        first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+        environ = {"MFA_ENCRYPTION_KEY": f"{first}, {second}"}
+        assert read_mfa_encryption_keys(environ, secret_key=self.SECRET) == [first, second]
+
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ("not-a-fernet-key", "MFA_ENCRYPTION_KEY is not a Fernet key"),
+            ("a" * 44, "MFA_ENCRYPTION_KEY is not a Fernet key"),
+            (f"{Fernet.generate_key().decode()},secret-typo", r"MFA_ENCRYPTION_KEY \(key 2 of 2\)"),
+            (",", r"MFA_ENCRYPTION_KEY \(key 1 of 2\)"),
+        ],
+    )
+    def test_bad_keys_are_refused_without_repeating_them(self, raw, message):
+        with pytest.raises(ConfigurationError, match=message) as error:
+            read_mfa_encryption_keys({"MFA_ENCRYPTION_KEY": raw}, secret_key=self.SECRET)
+        assert "a" * 44 not in str(error.value)
+        assert "secret-typo" not in str(error.value)
+        assert "not-a-fernet-key" not in str(error.value)

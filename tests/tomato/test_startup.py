@@ -48,6 +48,7 @@ def manage(*args, **env):
         ({"REDIS_URL": "memcached://x"}, "REDIS_URL must start with"),
     ],
 )
+        ({"MFA_ENCRYPTION_KEY": "not-a-fernet-key"}, "MFA_ENCRYPTION_KEY is not a Fernet key"),
 def test_bad_configuration_stops_with_one_clear_line(override, message):
     result = manage("check", **{**PRODUCTION, **override})
     assert result.returncode == 2
