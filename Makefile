@@ -49,7 +49,7 @@ SERVE_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=http://localh
 serve: install .local-secret-key  ## gunicorn with production settings on http://localhost:$PORT (no TLS)
 	$(SERVE_ENV) $(PY) manage.py migrate --no-input
 	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v 0
-	$(SERVE_ENV) $(VENV)/bin/gunicorn tomato.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	$(SERVE_ENV) $(VENV)/bin/gunicorn -c gunicorn.conf.py tomato.wsgi --bind 127.0.0.1:$(PORT) --workers 2
 
 clean:  ## remove the virtual environment, collected static files and caches
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .coverage htmlcov

@@ -80,9 +80,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.StaffEnrolmentMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "guardians.middleware.CabinMiddleware",
-    "accounts.mfa.StaffEnrolmentMiddleware",
     "consent.middleware.PolicyGateMiddleware",
     "consent.middleware.ConsentMiddleware",
 ]
@@ -215,11 +215,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Tomato"
-USERSESSIONS_TRACK_ACTIVITY = True
-
 # TOTP secrets and recovery-code seeds are encrypted at rest with these Fernet keys.
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"
 MFA_ENCRYPTION_KEYS = read_mfa_encryption_keys(ENV, secret_key=SECRET_KEY)
+USERSESSIONS_TRACK_ACTIVITY = True
+
 # --- Cookies and consent ----------------------------------------------------
 
 COOKIE_CONSENT_NAME = "cookie_consent"
@@ -321,14 +321,35 @@ LOG_LEVEL = env_choice(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
-    "filters": {"redact_secret_paths": {"()": "tomato.logging.RedactSecretPaths"}},
+    "formatters": {
+        "plain": {"format": "{levelname} {name} {message}", "style": "{"},
+        # runserver's request lines, formatted as Django's DEFAULT_LOGGING does.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Every handler carries it: tokens, email addresses and dates of birth become [redacted].
+    "filters": {"redact_secrets": {"()": "tomato.logging.RedactSecrets"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secret_paths"],
-        }
+            "filters": ["redact_secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
+    # Django's DEFAULT_LOGGING gives these two loggers handlers of its own, without the filter;
+    # naming them here replaces those. "django" logs through the root console; its mail_admins
+    # handler goes too (ADMINS is unset, and a mailed report would carry the request unredacted).
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
