@@ -6,14 +6,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AgeScreenChange, ErasureReceipt, StaffAccess, User
+from accounts.models import AdminAction, AgeScreenChange, ErasureReceipt, StaffAccess, User
 from accounts.services import user_erase
 from consent.admin import ReadOnlyAdmin
-from consent.privacy import subject_hash
 
 
 def mask_email(email: str) -> str:
@@ -35,36 +34,6 @@ def age_band(user: User) -> str:
     return "18+"
 
 
-class RecordsStaffAccess:
-    """Admin mixin: opening a person's record is written down (who, whom, when)."""
-
-    access_what = "record"
-
-    def access_subject(self, obj: Any) -> User | None:
-        return obj if isinstance(obj, User) else None
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response: HttpResponse = super().change_view(  # type: ignore[misc]
-            request, object_id, form_url, extra_context
-        )
-        obj = getattr(response, "context_data", {}).get("original")
-        person = self.access_subject(obj) if obj is not None else None
-        if request.method == "GET" and response.status_code == 200 and person is not None:
-            StaffAccess.objects.create(
-                staff=cast(User, request.user),
-                user=person,
-                subject=subject_hash(person.pk),
-                what=self.access_what,
-            )
-        return response
-
-
 class UserCreationForm(AdminUserCreationForm[User]):
     class Meta(AdminUserCreationForm.Meta):
         model = User
@@ -77,8 +46,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
-    access_what = "user record"
+class UserAdmin(DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -139,7 +107,10 @@ class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
         references = []
         for user in queryset:
             receipt = user_erase(
-                user_id=user.pk, reason=ErasureReceipt.Reason.STAFF_ERASURE, notify=[user.email]
+                user_id=user.pk,
+                reason=ErasureReceipt.Reason.STAFF_ERASURE,
+                actor=request.user,
+                notify=[user.email],
             )
             if receipt:
                 references.append(str(receipt.reference))
@@ -154,17 +125,38 @@ class UserAdmin(RecordsStaffAccess, DjangoUserAdmin[User]):
 
 @admin.register(StaffAccess)
 class StaffAccessAdmin(ReadOnlyAdmin):
-    list_display = ("accessed_at", "staff", "user", "what")
-    list_filter = (("accessed_at", admin.DateFieldListFilter), "what")
-    search_fields = ("staff__username", "user__username", "subject")
+    list_display = ("accessed_at", "staff_member", "staff_role", "user", "what", "view")
+    list_filter = (("accessed_at", admin.DateFieldListFilter), "staff_role", "view", "what")
+    search_fields = ("staff__username", "user__username", "subject", "staff_subject")
     list_select_related = ("staff", "user")
+
+    @admin.display(description=_("staff member"))
+    def staff_member(self, access: StaffAccess) -> str:
+        return access.staff_member
+
+
+@admin.register(AdminAction)
+class AdminActionAdmin(ReadOnlyAdmin):
+    list_display = ("action_time", "staff_member", "staff_role", "content_type", "action_flag")
+    list_filter = (("action_time", admin.DateFieldListFilter), "staff_role", "action_flag")
+    search_fields = ("staff__username", "staff_subject", "subject")
+    list_select_related = ("staff", "content_type")
+
+    @admin.display(description=_("staff member"))
+    def staff_member(self, action: AdminAction) -> str:
+        return action.staff_member
 
 
 @admin.register(ErasureReceipt)
 class ErasureReceiptAdmin(ReadOnlyAdmin):
-    list_display = ("erased_at", "reference", "reason")
-    list_filter = ("reason",)
-    search_fields = ("reference", "subject")
+    list_display = ("erased_at", "reference", "reason", "caused_by")
+    list_filter = ("reason", "actor_role")
+    search_fields = ("reference", "subject", "actor_subject")
+    list_select_related = ("actor",)
+
+    @admin.display(description=_("caused by"))
+    def caused_by(self, receipt: ErasureReceipt) -> str:
+        return receipt.caused_by
 
 
 @admin.register(AgeScreenChange)

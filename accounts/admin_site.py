@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from typing import Any, cast
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.accountability import StaffAccountability
 from accounts.mfa import is_staff_without_two_factor
 
 
@@ -20,6 +22,25 @@ def staff_without_two_factor(request: HttpRequest) -> bool:
 class AdminSite(admin.AdminSite):
     site_header = "Tomato administration"
     site_title = "Tomato admin"
+
+    def register(
+        self,
+        model_or_iterable: Any,
+        admin_class: type[admin.ModelAdmin[Any]] | None = None,
+        **options: Any,
+    ) -> None:
+        """Every admin, ours and the libraries', keeps staff accountable: openings of
+        personal data and changes are written down (``accounts.accountability``)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, StaffAccountability):
+            names = {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
+            accountable = types.new_class(
+                admin_class.__name__,
+                (StaffAccountability, admin_class),
+                exec_body=lambda namespace: namespace.update(names),
+            )
+            admin_class = cast(type[admin.ModelAdmin[Any]], accountable)
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not staff_without_two_factor(request)

@@ -13,16 +13,20 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
+from django.apps import apps
+from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_no_payment_details
-from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, StaffRole
 
 
 class Gender(models.TextChoices):
@@ -184,6 +188,10 @@ class ErasureReceipt(models.Model):
 
     The person (or their guardian) is emailed the reference; the keyed hash of
     the old user id lets staff match it to the consent records kept after erasure.
+    It says who caused the erasure: the reason names the kind (the person, their
+    guardian, the schedule or a staff member), and the guardian or staff member is
+    linked while their account exists and by keyed hash afterwards, with the role a
+    staff member acted in.
     """
 
     class Reason(models.TextChoices):
@@ -198,8 +206,29 @@ class ErasureReceipt(models.Model):
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
     erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
     summary = models.JSONField(_("what was erased"), default=dict)
+    actor = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("erased by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The guardian or staff member who caused the erasure."),
+    )
+    actor_subject = models.CharField(
+        _("erased by (keyed hash)"), max_length=64, blank=True, db_index=True
+    )
+    actor_role = models.CharField(
+        _("role of the staff member"), max_length=20, choices=StaffRole.choices, blank=True
+    )
 
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Erasures you caused"),
+        owner="actor",
+        erasure=Erasure.PSEUDONYMISE,
+        fields=("erased_at", "reason", "reference"),
+        ordering=("-erased_at",),
+    )
 
     class Meta:
         verbose_name = _("erasure receipt")
@@ -209,9 +238,37 @@ class ErasureReceipt(models.Model):
     def __str__(self) -> str:
         return str(self.reference)
 
+    @property
+    def caused_by(self) -> str:
+        """Who caused the erasure, as staff read it (a pseudonym once they are erased)."""
+        if self.reason == self.Reason.ACCOUNT_DELETION:
+            return str(_("the person themselves"))
+        if self.reason == self.Reason.EXPIRY:
+            return str(_("the schedule"))
+        who = acting_person(self.actor, self.actor_subject)
+        if self.actor_role:
+            return f"{who} ({StaffRole(self.actor_role).label})"
+        return str(_("their guardian, %(who)s") % {"who": who})
+
+
+def acting_person(user: User | None, subject: str) -> str:
+    """A staff member or guardian by username, or by keyed hash once they are erased."""
+    if user is not None:
+        return user.username
+    return str(_("erased account %(ref)s") % {"ref": subject[:12]})
+
 
 class StaffAccess(models.Model):
-    """A staff member opened a person's personal data in the admin (who, whom, when)."""
+    """A staff member opened a person's personal data in the admin (who, whom, what, when).
+
+    Kept when either of them is erased: the person and the staff member are then known
+    by keyed hash only, and the staff member's role at the time stays.
+    """
+
+    class View(models.TextChoices):
+        CHANGE = "change", _("the record")
+        HISTORY = "history", _("its change history")
+        SEARCH = "search", _("a search")
 
     staff = models.ForeignKey(
         "accounts.User",
@@ -220,6 +277,8 @@ class StaffAccess(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    staff_subject = models.CharField(_("staff member (keyed hash)"), max_length=64, db_index=True)
+    staff_role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     user = models.ForeignKey(
         "accounts.User",
         verbose_name=_("person"),
@@ -227,15 +286,24 @@ class StaffAccess(models.Model):
         on_delete=models.SET_NULL,
         related_name="staff_accesses",
     )
-    subject = models.CharField(_("person (keyed hash)"), max_length=64, db_index=True)
+    subject = models.CharField(_("person (keyed hash)"), max_length=64, blank=True, db_index=True)
     accessed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    what = models.CharField(_("what was opened"), max_length=100)
+    what = models.CharField(
+        _("kind of record"), max_length=100, help_text=_("The model, like accounts.user.")
+    )
+    view = models.CharField(_("what was opened"), max_length=10, choices=View.choices)
 
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Staff who opened your data"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,
-        fields=("accessed_at", "what"),
+        also_cut=("staff",),
+        fields=(
+            "accessed_at",
+            "staff_role",
+            (_("Record"), lambda row: row.record_name),
+            "view",
+        ),
         ordering=("-accessed_at",),
     )
 
@@ -245,4 +313,103 @@ class StaffAccess(models.Model):
         ordering = ["-accessed_at"]
 
     def __str__(self) -> str:
-        return f"{self.what} at {self.accessed_at:%Y-%m-%d %H:%M}"
+        when = f"{self.accessed_at:%Y-%m-%d %H:%M}"
+        return f"{self.record_name} ({self.get_view_display()}) at {when}"
+
+    @property
+    def record_name(self) -> str:
+        return record_name(self.what)
+
+    @property
+    def staff_member(self) -> str:
+        return acting_person(self.staff, self.staff_subject)
+
+
+def record_name(label: str) -> str:
+    """The name of a kind of record ("accounts.user" → "User"), in the reader's language."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return str(capfirst(model._meta.verbose_name))
+
+
+class AdminActionQuerySet(models.QuerySet["AdminAction"]):
+    def about(self, obj: models.Model) -> AdminActionQuerySet:
+        """The changes made to one record, oldest first (its history page)."""
+        content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        return self.filter(content_type=content_type, object_id=str(obj.pk)).order_by(
+            "action_time", "pk"
+        )
+
+
+class AdminAction(models.Model):
+    """A change made in the admin: the accountable copy of Django's ``LogEntry``.
+
+    Django deletes a staff member's log entries with their account, and log entries name
+    the person a record is about. This copy is kept: the staff member (by keyed hash once
+    erased) and their role at the time, the person the record is about (by keyed hash
+    once erased), which record, when, and what changed (field names; blanked when the
+    person is erased, as it can quote what was added). The admin's history pages show it.
+    """
+
+    staff = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    staff_subject = models.CharField(_("staff member (keyed hash)"), max_length=64, db_index=True)
+    staff_role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    person = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="admin_actions",
+    )
+    subject = models.CharField(_("person (keyed hash)"), max_length=64, blank=True, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of record"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(_("record id"), max_length=255)
+    action_flag = models.PositiveSmallIntegerField(_("action"), choices=ACTION_FLAG_CHOICES)
+    change_message = models.TextField(_("change"), blank=True)
+    action_time = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects: ClassVar[AdminActionQuerySet] = AdminActionQuerySet.as_manager()  # type: ignore[assignment]
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Changes staff made to your data"),
+        owner="person",
+        erasure=Erasure.PSEUDONYMISE,
+        also_cut=("staff",),
+        scrub=("change_message",),
+        fields=(
+            "action_time",
+            "staff_role",
+            (_("Record"), lambda row: str(capfirst(row.content_type.name))),
+            "action_flag",
+            (_("Change"), lambda row: row.get_change_message()),
+        ),
+        ordering=("-action_time",),
+        select_related=("content_type",),
+    )
+
+    class Meta:
+        verbose_name = _("admin action")
+        verbose_name_plural = _("admin actions")
+        ordering = ["-action_time"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_flag_display()} {self.content_type} {self.object_id}"
+
+    @property
+    def staff_member(self) -> str:
+        return acting_person(self.staff, self.staff_subject)
+
+    def get_change_message(self) -> str:
+        """What changed, in the reader's language (Django's own wording of a log entry)."""
+        return str(LogEntry(change_message=self.change_message).get_change_message())

@@ -257,12 +257,13 @@ def export_as_json(sections: list[Section]) -> dict[str, Any]:
 # --- Erasure ------------------------------------------------------------------------
 
 # Custom erasers first (sessions are found through rows deleted later), then the
-# records that outlive the person, then the rest, and the user row last.
+# records that outlive the person, then the rest, and the user row last. Rows kept for
+# their retention (never linked to an account) are not in the plan.
 _ORDER = {Erasure.CUSTOM: 0, Erasure.PSEUDONYMISE: 1, Erasure.DELETE: 2}
 
 
 def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData]]:
-    planned = [(m, d) for m, d in declarations() if d.holds_personal_data]
+    planned = [(m, d) for m, d in declarations() if d.erasure in _ORDER]
     planned.sort(
         key=lambda item: (not item[1].erase_first, _ORDER[item[1].erasure], not item[1].owner)
     )
@@ -277,6 +278,11 @@ def erase_rows(model: type[models.Model], declaration: PersonalData, user: Any) 
     lookup = {declaration.owner: user} if declaration.owner else {"pk": user.pk}
     queryset = model._default_manager.filter(**lookup)
     if declaration.erasure is Erasure.PSEUDONYMISE:
-        return queryset.update(**{declaration.owner: None}, **dict.fromkeys(declaration.scrub, ""))
+        affected = queryset.update(
+            **{declaration.owner: None}, **dict.fromkeys(declaration.scrub, "")
+        )
+        for link in declaration.also_cut:
+            affected += model._default_manager.filter(**{link: user}).update(**{link: None})
+        return affected
     deleted, _by_model = queryset.delete()
     return deleted

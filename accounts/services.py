@@ -16,18 +16,20 @@ from django.utils import timezone
 from accounts.models import ErasureReceipt
 from accounts.personal_data import erase_rows, erasure_plan
 from accounts.tasks import send_erasure_receipt
-from consent.privacy import subject_hash
+from consent.privacy import staff_role, subject_hash
 
 
 @transaction.atomic
 def user_erase(
-    *, user_id: int, reason: str, notify: list[str] | None = None
+    *, user_id: int, reason: str, actor: Any = None, notify: list[str] | None = None
 ) -> ErasureReceipt | None:
     """Erase everything held about a user, in one transaction; safe to run twice.
 
     Records that must outlive the person keep only the keyed hash of their id.
-    Returns the receipt, or ``None`` when there was nobody left to erase. The
-    receipt is emailed to ``notify`` once the transaction has committed.
+    ``actor`` is who caused it (the person, their guardian or a staff member; none for
+    the schedule), kept on the receipt. Returns the receipt, or ``None`` when there was
+    nobody left to erase. The receipt is emailed to ``notify`` once the transaction
+    has committed.
     """
     user_model = get_user_model()
     user = user_model._default_manager.select_for_update().filter(pk=user_id).first()
@@ -39,12 +41,16 @@ def user_erase(
         affected = erase_rows(model, declaration, user)
         if affected:
             summary[str(declaration.title)] = summary.get(str(declaration.title), 0) + affected
+    other = actor is not None and actor.pk != user_id
     receipt = ErasureReceipt.objects.create(
         reference=uuid.uuid4(),
         subject=subject_hash(user_id),
         reason=reason,
         erased_at=timezone.now(),
         summary=summary,
+        actor=actor if other else None,
+        actor_subject=subject_hash(actor.pk) if actor is not None else "",
+        actor_role=staff_role(actor) if other and actor.is_staff else "",
     )
     # allauth's rate limits keyed by the person's addresses go too: someone who leaves can
     # sign up again at once, and the cache keeps nothing derived from their email.

@@ -149,6 +149,7 @@ def delete(request: HttpRequest) -> HttpResponse:
         receipt = user_erase(
             user_id=user.pk,
             reason=ErasureReceipt.Reason.ACCOUNT_DELETION,
+            actor=user,
             notify=[user.email],
         )
         logout(request)

@@ -342,8 +342,17 @@ class PageView(models.Model):
     route = models.CharField(_("page"), max_length=100)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
-    # A random id that is never linked to an account, a path and a time.
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+    personal_data: ClassVar[PersonalData] = PersonalData(
+        title=_("Page views"),
+        owner="",
+        erasure=Erasure.RETENTION,
+        exported=False,
+        note=_(
+            "With your consent to Analytics, the pages you open are counted under a random "
+            "id kept in the tomato_vid cookie of your browser, never linked to your account; "
+            "the counts are deleted when their retention period ends."
+        ),
+    )
 
     class Meta:
         verbose_name = _("page view")

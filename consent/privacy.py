@@ -16,8 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class Erasure(enum.Enum):
@@ -33,6 +35,9 @@ class Erasure(enum.Enum):
     #: The model's own ``erase_personal_data(user)`` does it (the user row itself,
     #: sessions, admin log entries about the user).
     CUSTOM = "custom"
+    #: Pseudonymous rows about visitors, never linked to an account (the web beacon's
+    #: page views): nothing to erase for a member; they go when their retention ends.
+    RETENTION = "retention"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class PersonalData:
     lookup: Callable[[Any], Any] | None = None
     #: Erase this model's rows before any other (it refers to rows the others remove).
     erase_first: bool = False
+    #: For ``Erasure.PSEUDONYMISE``: other links to the person, in another role, also cut
+    #: (the staff member who opened a record); the row keeps that role's keyed hash.
+    also_cut: Sequence[str] = ()
 
     @property
     def holds_personal_data(self) -> bool:
@@ -74,3 +82,27 @@ NO_PERSONAL_DATA = PersonalData(title="", owner="", erasure=Erasure.NONE)
 def subject_hash(user_id: int) -> str:
     """The keyed hash that stands for a user in records that outlive them."""
     return salted_hmac("tomato.subject", str(user_id), algorithm="sha256").hexdigest()
+
+
+class StaffRole(models.TextChoices):
+    """The role a staff member acted in, kept with what they did."""
+
+    SUPERUSER = "superuser", _("Superuser")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+    SUPPORT = "support", _("Support")
+    STAFF = "staff", _("Staff")
+
+
+#: The staff groups (created by a migration of the accounts app) and the role each gives.
+STAFF_GROUPS = {"Privacy officer": StaffRole.PRIVACY_OFFICER, "Support": StaffRole.SUPPORT}
+
+
+def staff_role(user: Any) -> StaffRole:
+    """The role a staff member acts in now (a superuser, or their staff group's)."""
+    if user.is_superuser:
+        return StaffRole.SUPERUSER
+    names = set(user.groups.values_list("name", flat=True))
+    for name, role in STAFF_GROUPS.items():
+        if name in names:
+            return role
+    return StaffRole.STAFF

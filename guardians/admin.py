@@ -7,8 +7,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import RecordsStaffAccess
-from accounts.models import User
 from guardians.models import GuardianRequest, Guardianship
 from guardians.services import guardian_request_send
 
@@ -25,12 +23,7 @@ class GuardianRequestInline(admin.TabularInline[GuardianRequest, Guardianship]):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(RecordsStaffAccess, admin.ModelAdmin[Guardianship]):
-    access_what = "guardianship"
-
-    def access_subject(self, obj: Guardianship) -> User | None:
-        return obj.teen
-
+class GuardianshipAdmin(admin.ModelAdmin[Guardianship]):
     list_display = ("teen", "guardian", "status", "collection_stopped", "created_at")
     list_filter = ("status", "collection_stopped", "allow_optional_fields", "allow_personalisation")
     search_fields = ("teen__username", "guardian__username")
@@ -40,12 +33,7 @@ class GuardianshipAdmin(RecordsStaffAccess, admin.ModelAdmin[Guardianship]):
 
 
 @admin.register(GuardianRequest)
-class GuardianRequestAdmin(RecordsStaffAccess, admin.ModelAdmin[GuardianRequest]):
-    access_what = "guardian request"
-
-    def access_subject(self, obj: GuardianRequest) -> User | None:
-        return obj.guardianship.teen
-
+class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
     list_display = ("guardianship", "status", "sent_at", "expires_at", "answered_at")
     list_filter = ("status", ("sent_at", admin.DateFieldListFilter))
     search_fields = ("guardianship__teen__username",)

@@ -146,6 +146,7 @@ def guardian_request_decline(
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DECLINE,
+        actor=guardian,
         notify=[teen.email],
     )
 
@@ -190,6 +191,7 @@ def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureRe
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DELETION,
+        actor=guardian,
         notify=[guardian.email if guardian else "", teen.email],
     )
 

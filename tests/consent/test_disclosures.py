@@ -274,7 +274,7 @@ class TestAdmin:
             client.get(reverse("admin:accounts_user_change", args=[member.pk])).status_code == 200
         )
         access = StaffAccess.objects.get()
-        assert (access.staff, access.user, access.what) == (support, member, "user record")
+        assert (access.staff, access.user, access.what) == (support, member, "accounts.user")
         assert client.get(reverse("admin:accounts_staffaccess_changelist")).status_code == 403
         client.force_login(staff_in("Privacy officer"))
         page = client.get(reverse("admin:accounts_staffaccess_changelist")).content.decode()

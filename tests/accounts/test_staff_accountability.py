@@ -1,0 +1,257 @@
+"""Staff are accountable: every admin page showing personal data records its opening, and
+who looked at whom, who changed what and who erased whom survive the staff member's erasure."""
+
+from http import HTTPStatus
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.usersessions.models import UserSession
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+
+from accounts.accountability import StaffAccountability
+from accounts.admin_site import AdminSite
+from accounts.models import AdminAction, AgeScreenChange, ErasureReceipt, StaffAccess, User
+from accounts.services import user_erase
+from consent.models import ConsentRecord, PageView, Recipient, SharingPermission
+from consent.privacy import subject_hash
+from consent.services import disclosure_record
+from tests.factories import (
+    PASSWORD,
+    RecipientFactory,
+    StaffFactory,
+    UserFactory,
+    approved_guardianship,
+    staff_in,
+)
+from tests.scan import rows_mentioning
+
+#: What the issue names, at least: these admins show personal data.
+SHOWING_PERSONAL_DATA = {
+    "accounts.user",
+    "accounts.staffaccess",
+    "accounts.adminaction",
+    "accounts.erasurereceipt",
+    "account.emailaddress",
+    "mfa.authenticator",
+    "usersessions.usersession",
+    "consent.consentrecord",
+    "consent.sharingpermission",
+    "consent.disclosure",
+    "consent.pageview",
+    "guardians.guardianship",
+    "guardians.guardianrequest",
+}
+
+
+def admin_url(obj, view):
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+
+
+@pytest.fixture
+def world(db, rf):
+    """A row in every model whose admin shows personal data."""
+    member = UserFactory(username="zebracorn", email="zebracorn@example.org")
+    Client().post(reverse("account_login"), {"login": member.username, "password": PASSWORD})
+    assert UserSession.objects.filter(user=member).exists()
+    TOTP.activate(member, generate_totp_secret())
+    ConsentRecord.objects.create(
+        user=member, subject_type="member", subject=subject_hash(member.pk),
+        group="analytics", action="accept", source="banner",
+    )  # fmt: skip
+    partner = RecipientFactory()
+    SharingPermission.given_to(user=member, recipient=partner, granted_by=member).save()
+    disclosure_record(
+        recipient="District Court", listed_recipient=None, purpose="Court order",
+        legal_basis="legal", reference="ORDER-1", data_categories="email",
+        people=[member], recorded_by=None,
+    )  # fmt: skip
+    PageView.objects.create(visitor="a" * 32, route="home")
+    gone = UserFactory()
+    user_erase(user_id=gone.pk, reason=ErasureReceipt.Reason.STAFF_ERASURE, actor=StaffFactory())
+    approved_guardianship()
+    officer = staff_in("Privacy officer")
+    common = {"staff": officer, "staff_subject": subject_hash(officer.pk), "staff_role": "staff"}
+    StaffAccess.objects.create(
+        user=member, subject=subject_hash(member.pk), what="accounts.user", view="change",
+        **common,
+    )  # fmt: skip
+    AdminAction.objects.create(
+        person=member, subject=subject_hash(member.pk), action_flag=2, object_id=str(member.pk),
+        content_type=ContentType.objects.get_for_model(User), **common,
+    )  # fmt: skip
+    return member
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(is_superuser=True)
+
+
+def test_every_admin_of_the_site_keeps_staff_accountable():
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, StaffAccountability), model._meta.label
+
+
+def test_an_admin_registered_later_is_accountable_too():
+    site = AdminSite(name="another")
+    site.register(AgeScreenChange, admin.ModelAdmin)
+    assert isinstance(site._registry[AgeScreenChange], StaffAccountability)
+
+
+def test_the_admins_that_show_personal_data_include_every_one_the_policy_names():
+    showing = {
+        model._meta.label_lower
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.shows_personal_data()
+    }
+    assert showing >= SHOWING_PERSONAL_DATA
+    assert "consent.policyversion" not in showing
+
+
+@pytest.mark.parametrize("view", ["change", "history"])
+@pytest.mark.django_db
+def test_opening_any_record_with_personal_data_is_recorded(client, world, superuser, view):
+    client.force_login(superuser)
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.shows_personal_data():
+            continue
+        label = model._meta.label_lower
+        row = model._default_manager.order_by("pk").first()
+        assert row is not None, f"the world fixture has no {label} row to open"
+        before = StaffAccess.objects.count()
+        response = client.get(admin_url(row, view))
+        assert response.status_code == HTTPStatus.OK, label
+        opened = StaffAccess.objects.order_by("pk")[before:]
+        assert opened, f"opening the {view} page of {label} was not recorded"
+        assert {(a.staff, a.staff_role, a.what, a.view) for a in opened} == {
+            (superuser, "superuser", label, view)
+        }
+        people = set(model_admin.people_shown(row))
+        assert {a.user for a in opened if a.user} == people, label
+
+
+@pytest.mark.django_db
+def test_a_search_by_email_records_whose_records_it_found(client, world, superuser):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:accounts_user_changelist"), {"q": world.email})
+    assert response.status_code == HTTPStatus.OK
+    access = StaffAccess.objects.get(view="search")
+    assert (access.user, access.what) == (world, "accounts.user")
+    assert world.email not in str(vars(access))
+
+
+@pytest.mark.django_db
+def test_the_person_sees_who_opened_their_data_by_role(client, world):
+    officer = staff_in("Privacy officer")
+    staff_client = Client()
+    staff_client.force_login(officer)
+    staff_client.get(admin_url(world, "change"))
+    client.force_login(world)
+    page = client.get(reverse("accounts:data")).content.decode()
+    section = page[page.index("Staff who opened your data") :]
+    assert "Privacy officer" in section
+    assert officer.username not in page
+
+
+@pytest.mark.django_db
+def test_a_change_in_the_admin_is_kept_with_the_staff_members_role(client):
+    officer = staff_in("Privacy officer", username="olive")
+    partner = RecipientFactory(name="Tomato Boxes")
+    client.force_login(officer)
+    response = client.post(
+        admin_url(partner, "change"),
+        {
+            "name": "Tomato Boxes",
+            "purpose": "Deliver boxes on time.",
+            "data_categories": "username",
+            "basis": "interaction",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    action = AdminAction.objects.get()
+    assert (action.staff, action.staff_role, action.action_flag) == (officer, "privacy_officer", 2)
+    assert "Purpose" in action.get_change_message()
+    page = client.get(admin_url(partner, "history")).content.decode()
+    assert "olive (Privacy officer)" in page
+
+
+@pytest.mark.django_db
+def test_the_trail_of_an_erased_privacy_officer_still_says_who_looked_and_who_erased(
+    client, superuser
+):
+    officer = staff_in("Privacy officer", username="olive", email="olive@example.org")
+    member = UserFactory()
+    requester = UserFactory()
+    partner = RecipientFactory()
+    client.force_login(officer)
+    # The officer opens a member's record, changes a recipient and erases someone.
+    assert client.get(admin_url(member, "change")).status_code == HTTPStatus.OK
+    client.post(
+        admin_url(partner, "change"),
+        {"name": partner.name, "purpose": "New purpose.", "data_categories": "email",
+         "basis": "interaction", "is_active": "on"},
+    )  # fmt: skip
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "erase", "_selected_action": [requester.pk], "confirmed": "yes"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    officer_id, officer_hash = officer.pk, subject_hash(officer.pk)
+
+    user_erase(user_id=officer_id, reason=ErasureReceipt.Reason.STAFF_ERASURE, actor=superuser)
+
+    assert not User.objects.filter(pk=officer_id).exists()
+    # Who looked at whom.
+    access = StaffAccess.objects.get(user=member)
+    assert (access.staff, access.staff_subject, access.staff_role) == (
+        None,
+        officer_hash,
+        "privacy_officer",
+    )
+    # Who erased whom.
+    receipt = ErasureReceipt.objects.get(subject=subject_hash(requester.pk))
+    assert (receipt.actor, receipt.actor_subject, receipt.actor_role) == (
+        None,
+        officer_hash,
+        "privacy_officer",
+    )
+    assert receipt.caused_by == f"erased account {officer_hash[:12]} (Privacy officer)"
+    # Who changed what.
+    action = AdminAction.objects.get(content_type__model="recipient")
+    assert (action.staff, action.staff_subject, action.staff_role) == (
+        None,
+        officer_hash,
+        "privacy_officer",
+    )
+    client.force_login(superuser)
+    history = client.get(admin_url(Recipient.objects.get(), "history")).content.decode()
+    assert f"erased account {officer_hash[:12]} (Privacy officer)" in history
+    # And the officer's own erasure says who caused it; nothing names the officer any more.
+    own = ErasureReceipt.objects.get(subject=officer_hash)
+    assert (own.actor, own.actor_role) == (superuser, "superuser")
+    assert rows_mentioning("olive") == []
+
+
+@pytest.mark.django_db
+def test_each_erasure_says_who_caused_it(rf):
+    guardianship = approved_guardianship()
+    member = UserFactory()
+    own = user_erase(user_id=member.pk, reason="account_deletion", actor=member)
+    assert (own.actor, own.actor_subject, own.caused_by) == (
+        None,
+        subject_hash(member.pk),
+        "the person themselves",
+    )
+    guardian = guardianship.guardian
+    by_guardian = user_erase(
+        user_id=guardianship.teen_id, reason="guardian_deletion", actor=guardian
+    )
+    assert by_guardian.actor == guardian
+    assert by_guardian.caused_by == f"their guardian, {guardian.username}"
+    expired = user_erase(user_id=UserFactory().pk, reason="expiry")
+    assert (expired.actor_subject, expired.caused_by) == ("", "the schedule")
