@@ -8,9 +8,10 @@ PY      := $(VENV)/bin/python
 PORT    ?= 8000
 # Production-like variables for `make check` and `make serve` (local only, never real secrets).
 PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato.example \
-            ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587
+            ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
+            REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install run test check serve clean
+.PHONY: help install run test check serve scan clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,5 +52,25 @@ serve: install .local-secret-key  ## gunicorn with production settings on http:/
 	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	$(SERVE_ENV) $(VENV)/bin/gunicorn -c gunicorn.conf.py tomato.wsgi --bind 127.0.0.1:$(PORT) --workers 2
 
+# An outside scanner, kept out of .venv and pyproject.toml. Its out-of-band endpoint (ssrf,
+# xss) points at a closed port of this machine, so no request leaves it.
+SCAN_VENV    := .scan-venv
+SCAN_URL     := http://localhost:$(PORT)/
+SCAN_MODULES := xss,sql,exec,file,crlf,csrf,redirect,ssrf,http_headers,cookieflags,csp,methods,permanentxss
+
+$(SCAN_VENV)/.installed:
+	"$$(bin/find-python)" -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet 'wapiti3==3.3.2'
+	@touch $@
+
+scan: $(SCAN_VENV)/.installed  ## scan a running `make serve` (same PORT) with wapiti; fails on a finding
+	@$(SCAN_VENV)/bin/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+	  $(SCAN_URL) 2>/dev/null || { echo "Nothing answers at $(SCAN_URL): run 'PORT=$(PORT) make serve' first."; exit 1; }
+	@echo "Scanning $(SCAN_URL) (about five minutes)"
+	$(SCAN_VENV)/bin/wapiti -u $(SCAN_URL) -m $(SCAN_MODULES) --endpoint http://127.0.0.1:9/ \
+	  --flush-session --store-session $(SCAN_VENV)/session --store-config $(SCAN_VENV)/config \
+	  --no-bugreport -v 0 -f json -o $(SCAN_VENV)/report.json
+	$(SCAN_VENV)/bin/python bin/scan_findings.py $(SCAN_VENV)/report.json
+
 clean:  ## remove the virtual environment, collected static files and caches
-	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(SCAN_VENV) staticfiles .mypy_cache .ruff_cache .coverage htmlcov

@@ -24,6 +24,7 @@ from tomato.config import (
     read_mfa_encryption_keys,
     read_secret_key,
 )
+from tomato.static_headers import add_security_headers
 
 # Lets classes like ModelAdmin[Model] be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "consent",
     "accounts",
     "guardians",
+    "tomato.apps.TomatoConfig",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +281,8 @@ SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Scripts send the token from the form's hidden field, never read the cookie.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SECURE_SSL_REDIRECT = env_bool(ENV, "SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
@@ -302,6 +306,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise answers above the clickjacking, CSP and Permissions-Policy middleware.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -17,6 +17,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "tomato.example",
     "EMAIL_URL": "smtp://mailer:secret@mail.tomato.example:587",
     "DATABASE_URL": "sqlite:///db.sqlite3",
+    # Read, never connected to, by the checks.
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -46,9 +48,9 @@ def manage(*args, **env):
         ({"SECRET_KEY": ""}, "SECRET_KEY is required when DEBUG is off"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"REDIS_URL": "memcached://x"}, "REDIS_URL must start with"),
+        ({"MFA_ENCRYPTION_KEY": "not-a-fernet-key"}, "MFA_ENCRYPTION_KEY is not a Fernet key"),
     ],
 )
-        ({"MFA_ENCRYPTION_KEY": "not-a-fernet-key"}, "MFA_ENCRYPTION_KEY is not a Fernet key"),
 def test_bad_configuration_stops_with_one_clear_line(override, message):
     result = manage("check", **{**PRODUCTION, **override})
     assert result.returncode == 2
