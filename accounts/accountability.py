@@ -19,7 +19,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -28,19 +28,28 @@ from accounts.personal_data import declaration_for
 from consent.privacy import staff_role, subject_hash
 
 
-def people_in(obj: models.Model) -> list[User]:
-    """The people a row is about, by its model's declaration (the user row is itself)."""
-    if isinstance(obj, User):
-        return [obj]
-    declaration = declaration_for(type(obj))
+def people_in(rows: Iterable[models.Model]) -> list[User]:
+    """The people rows of one model are about, by its declaration (a user row is itself).
+
+    The owners are fetched in one query, whatever the number of rows.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    if isinstance(rows[0], User):
+        return [row for row in rows if isinstance(row, User)]
+    declaration = declaration_for(type(rows[0]))
     if declaration is None or not declaration.holds_personal_data or not declaration.owner:
         return []
-    target: Any = obj
-    for part in declaration.owner.split("__"):
-        target = getattr(target, part, None)
-        if target is None:
-            return []
-    return [target] if isinstance(target, User) else []
+    prefetch_related_objects(rows, declaration.owner)
+    people: list[User] = []
+    for row in rows:
+        target: Any = row
+        for part in declaration.owner.split("__"):
+            target = getattr(target, part, None)
+        if isinstance(target, User):
+            people.append(target)
+    return people
 
 
 def _link_to(inline: type[InlineModelAdmin[Any, Any]], parent: type[models.Model]) -> str:
@@ -78,18 +87,16 @@ class StaffAccountability(admin.ModelAdmin[Any]):
 
     def people_shown(self, obj: models.Model) -> list[User]:
         """The people whose data a record's page shows: its own, and its inlines' rows'."""
-        people = people_in(obj)
+        people = people_in([obj])
         for inline in self._personal_inlines():
-            rows = inline.model._default_manager.filter(**{_link_to(inline, self.model): obj})
-            for row in rows:
-                people.extend(people_in(row))
+            people += people_in(
+                inline.model._default_manager.filter(**{_link_to(inline, self.model): obj})
+            )
         return list({person.pk: person for person in people}.values())
 
     # --- Openings --------------------------------------------------------------------------
 
-    def record_opening(
-        self, request: HttpRequest, view: str, people: list[User], *, anonymous: bool = False
-    ) -> None:
+    def record_opening(self, request: HttpRequest, view: str, people: list[User]) -> None:
         """One row per person whose data was shown; one without a person if none is named."""
         staff = request.user
         assert isinstance(staff, User)
@@ -101,7 +108,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
             "view": view,
         }
         rows = [StaffAccess(user=p, subject=subject_hash(p.pk), **common) for p in people]
-        if not rows and anonymous:
+        if not rows:
             rows = [StaffAccess(**common)]
         StaffAccess.objects.bulk_create(rows)
 
@@ -113,7 +120,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
         context = getattr(response, "context_data", None) or {}
         obj = context.get("original") or context.get("object")
         if isinstance(obj, models.Model):
-            self.record_opening(request, view, self.people_shown(obj), anonymous=True)
+            self.record_opening(request, view, self.people_shown(obj))
 
     def change_view(
         self,
@@ -152,10 +159,12 @@ class StaffAccountability(admin.ModelAdmin[Any]):
         searched = request.GET.get(SEARCH_VAR, "").strip()
         context = getattr(response, "context_data", None) or {}
         changelist = context.get("cl")
-        shown = searched and changelist is not None and response.status_code == 200
-        if shown and self.shows_personal_data():
-            people = [p for row in changelist.result_list for p in self.people_shown(row)]
-            self.record_opening(request, StaffAccess.View.SEARCH, people, anonymous=True)
+        if changelist is None or not searched or response.status_code != 200:
+            return response
+        if self.shows_personal_data():
+            # The list shows each row, not its inlines: the people the rows are about.
+            people = list({p.pk: p for p in people_in(changelist.result_list)}.values())
+            self.record_opening(request, StaffAccess.View.SEARCH, people)
         return response
 
     # --- Changes ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ VISITOR_COOKIE = "tomato_vid"
 COOKIE_AGE = 60 * 60 * 24 * 365
 THEMES = ("light", "dark")
 VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
+EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def write_consent_cookie(response: HttpResponseBase, state: ConsentState) -> None:
@@ -33,7 +34,17 @@ def delete_everywhere(response: HttpResponseBase, name: str, path: str = "/") ->
     Django keeps one ``Set-Cookie`` per name; the second deletion is added as its own
     morsel so that both headers are sent.
     """
-    response.delete_cookie(name, path=path, samesite="Lax")
+    # With the flags the cookie was set with: a scanner (and a strict browser) expects them.
+    response.set_cookie(
+        name,
+        "",
+        max_age=0,
+        expires=EXPIRED,
+        path=path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
     domain = settings.CONSENT_COOKIE_DOMAIN
     if domain:
         morsel: Morsel[str] = Morsel()
@@ -41,8 +52,10 @@ def delete_everywhere(response: HttpResponseBase, name: str, path: str = "/") ->
         morsel["domain"] = domain
         morsel["path"] = path
         morsel["max-age"] = 0
-        morsel["expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
+        morsel["expires"] = EXPIRED
         morsel["samesite"] = "Lax"
+        morsel["secure"] = settings.SESSION_COOKIE_SECURE
+        morsel["httponly"] = True
         response.cookies[f"{name}@{domain}"] = morsel
 
 

@@ -102,10 +102,16 @@ def test_an_admin_registered_later_is_accountable_too():
     assert isinstance(site._registry[AgeScreenChange], StaffAccountability)
 
 
+def accountable_admins():
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, StaffAccountability), model._meta.label
+        yield model, model_admin
+
+
 def test_the_admins_that_show_personal_data_include_every_one_the_policy_names():
     showing = {
         model._meta.label_lower
-        for model, model_admin in admin.site._registry.items()
+        for model, model_admin in accountable_admins()
         if model_admin.shows_personal_data()
     }
     assert showing >= SHOWING_PERSONAL_DATA
@@ -116,7 +122,7 @@ def test_the_admins_that_show_personal_data_include_every_one_the_policy_names()
 @pytest.mark.django_db
 def test_opening_any_record_with_personal_data_is_recorded(client, world, superuser, view):
     client.force_login(superuser)
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in accountable_admins():
         if not model_admin.shows_personal_data():
             continue
         label = model._meta.label_lower

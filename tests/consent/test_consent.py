@@ -125,6 +125,16 @@ class TestNoTrackingWithoutConsent:
         deletion = response.cookies[VISITOR_COOKIE]
         assert deletion.value == ""
         assert deletion["max-age"] == 0
+        # With the flags it was set with (a scanner flags a deletion without them).
+        assert deletion["httponly"]
+        assert deletion["samesite"] == "Lax"
+
+    def test_in_production_a_deletion_is_secure_like_the_cookie(self, client, choose, settings):
+        settings.SESSION_COOKIE_SECURE = True
+        choose("accept")
+        client.get(reverse("beacon"), {"route": "home"})
+        response = choose("decline", groups=["analytics"])
+        assert response.cookies[VISITOR_COOKIE]["secure"]
 
     def test_with_a_cookie_domain_both_copies_are_deleted(self, client, choose, settings):
         settings.CONSENT_COOKIE_DOMAIN = ".tomato.example"
