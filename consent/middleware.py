@@ -4,7 +4,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.urls import reverse
 from consent.cookies import delete_group_cookies, write_consent_cookie
 from consent.groups import optional_groups
 from consent.models import PolicyAcceptance, PolicyVersion
-from consent.services import account_choices_apply, consent_records_write
+from consent.services import account_choices_apply, consent_records_write_server
 from consent.state import ConsentState
 
 SYNCED_SESSION_KEY = "consent_synced_for"
@@ -42,8 +41,7 @@ class ConsentMiddleware:
         state.apply_gpc()
         if state.changes:
             # Recorded before the view runs: a choice the view makes comes after them.
-            with transaction.atomic():
-                consent_records_write(request=request, decisions=state.changes)
+            consent_records_write_server(request=request, state=state)
 
         response = self.get_response(request)
 

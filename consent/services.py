@@ -31,7 +31,7 @@ from consent.models import (
     SharingPermission,
 )
 from consent.privacy import subject_hash
-from consent.state import ConsentState, consent_of
+from consent.state import ANALYTICS, ConsentState, consent_of
 
 USER_AGENT_LENGTH = 300
 
@@ -80,6 +80,27 @@ def consent_records_write(
         for varname, (accepted, source) in decisions.items()
     ]
     return ConsentRecord.objects.bulk_create(records)
+
+
+@transaction.atomic
+def consent_records_write_server(*, request: HttpRequest, state: ConsentState) -> None:
+    """Record the decisions taken on the server for this request (GPC, the account's).
+
+    A Global Privacy Control decline is recorded once per visitor id (and version of the
+    group): a replayed cookie that still says "not yet recorded" writes nothing more.
+    """
+    decisions = dict(state.changes)
+    anonymous = not request.user.is_authenticated
+    if anonymous and decisions.get(ANALYTICS, (True, ""))[1] == ConsentSource.GPC:
+        recorded = ConsentRecord.objects.filter(
+            subject=state.visitor_id,
+            group=ANALYTICS,
+            source=ConsentSource.GPC,
+            group_version=group_version(ANALYTICS),
+        )
+        if recorded.exists():
+            del decisions[ANALYTICS]
+    consent_records_write(request=request, decisions=decisions)
 
 
 def account_choices_store(*, user: Any, state: ConsentState, varnames: list[str]) -> None:

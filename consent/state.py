@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from cookie_consent.conf import settings as cc_settings
 from cookie_consent.util import get_cookie_dict_from_request
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
@@ -78,12 +79,10 @@ class ConsentState:
     @classmethod
     def from_request(cls, request: HttpRequest) -> ConsentState:
         raw = get_cookie_dict_from_request(request)
-        visitor_id = raw.get(VISITOR_KEY, "")
-        returning = bool(VISITOR_ID.match(visitor_id))
-        dirty = False
-        if not returning:
-            visitor_id = uuid.uuid4().hex
-            dirty = bool(raw)
+        known = _verified_visitor(raw.get(VISITOR_KEY, ""))
+        returning = known is not None
+        visitor_id = known or uuid.uuid4().hex
+        dirty = not returning and bool(raw)
         decisions: dict[str, bool | None] = {}
         versions: dict[str, str] = {}
         for varname, group in optional_groups().items():
@@ -181,7 +180,7 @@ class ConsentState:
 
     def cookie_values(self) -> dict[str, str]:
         """The content of the ``cookie_consent`` cookie for these decisions."""
-        values = {VISITOR_KEY: self.visitor_id}
+        values = {VISITOR_KEY: _signer().sign(self.visitor_id)}
         if self.gpc_unrecorded:
             values[GPC_UNRECORDED_KEY] = "1"
         for varname, decision in self.decisions.items():
@@ -190,6 +189,24 @@ class ConsentState:
             elif decision is True:
                 values[varname] = self.versions.get(varname) or _current_version(varname)
         return values
+
+
+def _signer() -> signing.Signer:
+    # "." rather than ":" between id and signature, as in the rest of the cookie's values.
+    return signing.Signer(salt="tomato.consent.visitor", sep=".")
+
+
+def _verified_visitor(value: str) -> str | None:
+    """The visitor id the site itself set in the cookie, or ``None`` for a made-up one.
+
+    Only a visitor who comes back with an id the site signed counts as returning, so a
+    client cannot make the site record decisions under ids it invents.
+    """
+    try:
+        visitor_id = _signer().unsign(value)
+    except signing.BadSignature:
+        return None
+    return visitor_id if VISITOR_ID.match(visitor_id) else None
 
 
 def _current_version(varname: str) -> str:

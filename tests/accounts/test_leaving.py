@@ -94,16 +94,17 @@ def test_a_finished_sign_up_keeps_its_session_for_the_usual_time(client):
     assert session.expire_date > timezone.now() + datetime.timedelta(days=1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_failed_logins_of_someone_who_left_do_not_lock_out_the_next_owner_of_the_email(
-    client,
+    client, django_capture_on_commit_callbacks
 ):
     member = UserFactory(email="ana@example.com")
     for _ in range(5):
         client.post(reverse("account_login"), {"login": member.email, "password": "wrong"})
     response = client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
     assert "Too many failed login attempts" in response.content.decode()
-    user_erase(user_id=member.pk, reason=ErasureReceipt.Reason.ACCOUNT_DELETION)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_erase(user_id=member.pk, reason=ErasureReceipt.Reason.ACCOUNT_DELETION)
     UserFactory(email="ana@example.com")
     response = client.post(
         reverse("account_login"), {"login": "ana@example.com", "password": PASSWORD}
