@@ -4,9 +4,9 @@
 and the libraries' alike (``accounts.admin_site.AdminSite.register``), so no admin can
 be added without it. For every model whose admin shows personal data (the model's
 declaration, or an inline's) it writes a ``StaffAccess`` row when a staff member opens a
-record's change page or its history, or searches the list; and for every admin it keeps
-an ``AdminAction`` beside Django's ``LogEntry`` for each addition, change and deletion,
-which the history page shows.
+record's change page or its history, or a list of records (a search among them); and
+for every admin it keeps an ``AdminAction`` beside Django's ``LogEntry`` for each
+addition, change and deletion, which the history page shows.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from accounts.models import AdminAction, StaffAccess, User
+from accounts.models import AdminAction, StaffAccess, User, staff_role, without_names
 from accounts.personal_data import declaration_for
-from consent.privacy import staff_role, subject_hash
+from consent.privacy import subject_hash
 
 
 def people_in(rows: Iterable[models.Model]) -> list[User]:
@@ -154,17 +154,19 @@ class StaffAccountability(admin.ModelAdmin[Any]):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        """A search (by email, say) shows whose records match: each is an opening."""
+        """A list shows the people on its page (a search by email, say, shows whose
+        records match): each is an opening."""
         response = super().changelist_view(request, extra_context)
-        searched = request.GET.get(SEARCH_VAR, "").strip()
         context = getattr(response, "context_data", None) or {}
         changelist = context.get("cl")
-        if changelist is None or not searched or response.status_code != 200:
+        if changelist is None or request.method != "GET" or response.status_code != 200:
             return response
         if self.shows_personal_data():
+            searched = request.GET.get(SEARCH_VAR, "").strip()
+            view = StaffAccess.View.SEARCH if searched else StaffAccess.View.LIST
             # The list shows each row, not its inlines: the people the rows are about.
             people = list({p.pk: p for p in people_in(changelist.result_list)}.values())
-            self.record_opening(request, StaffAccess.View.SEARCH, people)
+            self.record_opening(request, view, people)
         return response
 
     # --- Changes ---------------------------------------------------------------------------
@@ -191,7 +193,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
                     content_type_id=entry.content_type_id,
                     object_id=entry.object_id or "",
                     action_flag=entry.action_flag,
-                    change_message=entry.change_message,
+                    change_message=without_names(entry.change_message),
                     action_time=entry.action_time,
                 )
             )

@@ -11,6 +11,7 @@ of ``AbstractUser`` so that no first or last name is ever collected.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import ClassVar
 
 from django.apps import apps
@@ -26,7 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_no_payment_details
-from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, StaffRole
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
 
 
 class Gender(models.TextChoices):
@@ -156,6 +157,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         return age_on(self.date_of_birth, on or timezone.localdate())
 
 
+class StaffRole(models.TextChoices):
+    """The role a staff member acted in, kept with what they did."""
+
+    SUPERUSER = "superuser", _("Superuser")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+    SUPPORT = "support", _("Support")
+    STAFF = "staff", _("Staff")
+
+
+#: The staff groups (created by migration 0005) and the role each gives.
+STAFF_GROUPS = {"Privacy officer": StaffRole.PRIVACY_OFFICER, "Support": StaffRole.SUPPORT}
+
+
+def staff_role(user: User) -> StaffRole:
+    """The role a staff member acts in now (a superuser, or their staff group's)."""
+    if user.is_superuser:
+        return StaffRole.SUPERUSER
+    names = set(user.groups.values_list("name", flat=True))
+    for name, role in STAFF_GROUPS.items():
+        if name in names:
+            return role
+    return StaffRole.STAFF
+
+
 class AgeBand(models.TextChoices):
     UNDER_16 = "under_16", _("Under 16")
     ADULT = "16_or_older", _("16 or older")
@@ -246,15 +271,19 @@ class ErasureReceipt(models.Model):
         if self.reason == self.Reason.EXPIRY:
             return str(_("the schedule"))
         who = acting_person(self.actor, self.actor_subject)
-        if self.actor_role:
-            return f"{who} ({StaffRole(self.actor_role).label})"
+        if self.reason == self.Reason.STAFF_ERASURE:
+            role = StaffRole(self.actor_role).label if self.actor_role else _("staff member")
+            return f"{who} ({role})"
         return str(_("their guardian, %(who)s") % {"who": who})
 
 
 def acting_person(user: User | None, subject: str) -> str:
-    """A staff member or guardian by username, or by keyed hash once they are erased."""
+    """A staff member or guardian by username, by keyed hash once they are erased, or
+    "not recorded" (receipts written before the actor was kept)."""
     if user is not None:
         return user.username
+    if not subject:
+        return str(_("not recorded"))
     return str(_("erased account %(ref)s") % {"ref": subject[:12]})
 
 
@@ -268,6 +297,7 @@ class StaffAccess(models.Model):
     class View(models.TextChoices):
         CHANGE = "change", _("the record")
         HISTORY = "history", _("its change history")
+        LIST = "list", _("a list of records")
         SEARCH = "search", _("a search")
 
     staff = models.ForeignKey(
@@ -314,7 +344,10 @@ class StaffAccess(models.Model):
 
     def __str__(self) -> str:
         when = f"{self.accessed_at:%Y-%m-%d %H:%M}"
-        return f"{self.record_name} ({self.get_view_display()}) at {when}"
+        return str(
+            _("%(record)s (%(view)s) at %(when)s")
+            % {"record": self.record_name, "view": self.get_view_display(), "when": when}
+        )
 
     @property
     def record_name(self) -> str:
@@ -332,6 +365,23 @@ def record_name(label: str) -> str:
     except (LookupError, ValueError):
         return label
     return str(capfirst(model._meta.verbose_name))
+
+
+def without_names(change_message: str) -> str:
+    """A log entry's change message without the names of the rows it added, changed or
+    deleted: Django quotes each row's ``str()``, which can be a username or an email
+    address. The kinds of row and the changed field names stay."""
+    try:
+        parsed = json.loads(change_message)
+    except ValueError:
+        return ""
+    if not isinstance(parsed, list):
+        return ""
+    for part in parsed:
+        for action in part.values() if isinstance(part, dict) else ():
+            if isinstance(action, dict) and "object" in action:
+                action["object"] = "…"
+    return json.dumps(parsed, ensure_ascii=False)
 
 
 class AdminActionQuerySet(models.QuerySet["AdminAction"]):

@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ErasureReceipt
+from accounts.models import ErasureReceipt, staff_role
 from accounts.personal_data import erase_rows, erasure_plan
 from accounts.tasks import send_erasure_receipt
-from consent.privacy import staff_role, subject_hash
+from consent.privacy import subject_hash
 
 
 @transaction.atomic
@@ -50,7 +50,9 @@ def user_erase(
         summary=summary,
         actor=actor if other else None,
         actor_subject=subject_hash(actor.pk) if actor is not None else "",
-        actor_role=staff_role(actor) if other and actor.is_staff else "",
+        actor_role=staff_role(actor)
+        if other and reason == ErasureReceipt.Reason.STAFF_ERASURE
+        else "",
     )
     # allauth's rate limits keyed by the person's addresses go too: someone who leaves can
     # sign up again at once, and the cache keeps nothing derived from their email.

@@ -26,7 +26,7 @@ from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, P
 from accounts.models import AgeBand, ErasureReceipt, User
 from accounts.personal_data import export_as_json, export_user_data
 from accounts.services import user_erase
-from consent.cookies import delete_optional_cookies
+from consent.cookies import forget_this_browser
 from consent.forms import SharingChoiceForm
 from consent.models import Recipient
 from consent.services import sharing_permission_set
@@ -159,8 +159,9 @@ def delete(request: HttpRequest) -> HttpResponse:
             % {"ref": receipt.reference if receipt else "-"},
         )
         response = redirect("home")
-        # Nothing of theirs stays in this browser: the remembered email, the visitor id.
-        delete_optional_cookies(response)
+        # Nothing of theirs stays in this browser: the remembered email, the visitor ids,
+        # the cookie choices.
+        forget_this_browser(request, response)
         return response
     return render(request, "accounts/user_confirm_delete.html", {"form": form})
 

@@ -67,10 +67,16 @@ def delete_group_cookies(response: HttpResponseBase, varname: str) -> None:
         delete_everywhere(response, cookie.name, cookie.path or "/")
 
 
-def delete_optional_cookies(response: HttpResponseBase) -> None:
-    """Delete every optional group's cookies, whatever was chosen (a person who leaves)."""
+def forget_this_browser(request: HttpRequest, response: HttpResponseBase) -> None:
+    """A person who leaves: every optional cookie and the consent cookie itself go.
+
+    The browser then meets the site as a new visitor would (a new visitor id, nothing
+    chosen), so nothing set for the person stays on the device.
+    """
     for varname in optional_groups():
         delete_group_cookies(response, varname)
+    delete_everywhere(response, settings.COOKIE_CONSENT_NAME)
+    consent_of(request).dirty = False  # the middleware must not write it again
 
 
 def _set(response: HttpResponseBase, name: str, value: str) -> None:

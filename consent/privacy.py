@@ -16,10 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 
 class Erasure(enum.Enum):
@@ -82,27 +80,3 @@ NO_PERSONAL_DATA = PersonalData(title="", owner="", erasure=Erasure.NONE)
 def subject_hash(user_id: int) -> str:
     """The keyed hash that stands for a user in records that outlive them."""
     return salted_hmac("tomato.subject", str(user_id), algorithm="sha256").hexdigest()
-
-
-class StaffRole(models.TextChoices):
-    """The role a staff member acted in, kept with what they did."""
-
-    SUPERUSER = "superuser", _("Superuser")
-    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
-    SUPPORT = "support", _("Support")
-    STAFF = "staff", _("Staff")
-
-
-#: The staff groups (created by a migration of the accounts app) and the role each gives.
-STAFF_GROUPS = {"Privacy officer": StaffRole.PRIVACY_OFFICER, "Support": StaffRole.SUPPORT}
-
-
-def staff_role(user: Any) -> StaffRole:
-    """The role a staff member acts in now (a superuser, or their staff group's)."""
-    if user.is_superuser:
-        return StaffRole.SUPERUSER
-    names = set(user.groups.values_list("name", flat=True))
-    for name, role in STAFF_GROUPS.items():
-        if name in names:
-            return role
-    return StaffRole.STAFF

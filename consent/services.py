@@ -187,8 +187,9 @@ def sharing_permission_set(
     if grant:
         permission = current.in_force().first()
         if permission is None:
-            # A permission given to terms that have changed since is replaced.
-            current.update(withdrawn_at=timezone.now())
+            # A permission given to terms that have changed since is replaced, on record.
+            if current.update(withdrawn_at=timezone.now()):
+                _record_sharing(request, person, recipient, False, granted_by)
             permission = SharingPermission.given_to(
                 user=person, recipient=recipient, granted_by=granted_by or person
             )
@@ -231,24 +232,26 @@ def people_lacking_permission(people: list[Any], recipient: Recipient | None) ->
     return [person for person in people if person.pk not in allowed]
 
 
-def _fields_naming(people: list[Any], texts: Mapping[str, str]) -> list[str]:
-    """The fields whose text names one of the people: a username, or any of their addresses."""
+def _fields_naming(people: list[Any], texts: Mapping[str, str]) -> dict[str, str]:
+    """Each field whose text names one of the people, with the name it holds: a username
+    (as a word of its own: "ord" is not named by "order") or any of their addresses."""
     addresses = {person.email.lower() for person in people if person.email}
     addresses |= {
         email.lower()
         for email in EmailAddress.objects.filter(user__in=people).values_list("email", flat=True)
     }
-    # A username counts as a word of its own: "ord" is not named by "order".
-    usernames = [
+    names = [
         re.compile(rf"(?<![\w.@+-]){re.escape(person.username)}(?![\w.@+-])", re.IGNORECASE)
         for person in people
     ]
-    return [
-        field
-        for field, text in texts.items()
-        if any(address in text.lower() for address in addresses)
-        or any(username.search(text) for username in usernames)
-    ]
+    names += [re.compile(re.escape(address), re.IGNORECASE) for address in addresses]
+    found = {}
+    for field, text in texts.items():
+        for name in names:
+            if match := name.search(text):
+                found[field] = match.group(0)
+                break
+    return found
 
 
 def disclosure_check(
@@ -273,11 +276,13 @@ def disclosure_check(
     naming = _fields_naming(people, texts)
     if naming:
         message = _(
-            "This names a person concerned (a username or an email address). The register "
-            "is kept after the people in it are erased, so its text must not identify them: "
-            "the people are linked to the entry separately."
+            "“%(name)s” names a person concerned (a username or an email address). The "
+            "register is kept after the people in it are erased, so its text must not "
+            "identify them: the people are linked to the entry separately."
         )
-        raise DisclosureRefused({field: [message] for field in naming})
+        raise DisclosureRefused(
+            {field: [message % {"name": name}] for field, name in naming.items()}
+        )
     if not recipient.strip() and listed_recipient is None:
         raise DisclosureRefused(_("Name the recipient."))
     if legal_basis in (LegalBasis.LEGAL, LegalBasis.EMERGENCY) and not reference.strip():

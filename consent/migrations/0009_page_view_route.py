@@ -34,5 +34,11 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(paths_to_routes, migrations.RunPython.noop),
+        # A default first, so that going back can add the column to existing rows again.
+        migrations.AlterField(
+            model_name="pageview",
+            name="path",
+            field=models.CharField(default="", max_length=200, verbose_name="path"),
+        ),
         migrations.RemoveField(model_name="pageview", name="path"),
     ]

@@ -52,6 +52,11 @@ def test_deleting_the_account_expires_every_optional_cookie(client, choose):
     assert response.status_code == HTTPStatus.FOUND
     assert expired(response, PREFS_COOKIE)
     assert expired(response, VISITOR_COOKIE)
+    assert expired(response, "cookie_consent")
+    # The browser meets the site as a new visitor: asked again, counted by nothing.
+    page = client.get(response["Location"]).content.decode()
+    assert 'aria-label="Cookie consent"' in page
+    assert "data-beacon" not in page
 
 
 @pytest.mark.django_db

@@ -13,7 +13,14 @@ from django.urls import reverse
 
 from accounts.accountability import StaffAccountability
 from accounts.admin_site import AdminSite
-from accounts.models import AdminAction, AgeScreenChange, ErasureReceipt, StaffAccess, User
+from accounts.models import (
+    AdminAction,
+    AgeScreenChange,
+    ErasureReceipt,
+    StaffAccess,
+    User,
+    without_names,
+)
 from accounts.services import user_erase
 from consent.models import ConsentRecord, PageView, Recipient, SharingPermission
 from consent.privacy import subject_hash
@@ -43,6 +50,18 @@ SHOWING_PERSONAL_DATA = {
     "consent.pageview",
     "guardians.guardianship",
     "guardians.guardianrequest",
+}
+
+
+#: The world's first row of these is about its member.
+ABOUT_THE_MEMBER = {
+    "accounts.user",
+    "account.emailaddress",
+    "mfa.authenticator",
+    "usersessions.usersession",
+    "consent.consentrecord",
+    "consent.sharingpermission",
+    "consent.disclosure",
 }
 
 
@@ -138,6 +157,8 @@ def test_opening_any_record_with_personal_data_is_recorded(client, world, superu
         }
         people = set(model_admin.people_shown(row))
         assert {a.user for a in opened if a.user} == people, label
+        if label in ABOUT_THE_MEMBER:
+            assert people == {world}, label
 
 
 @pytest.mark.django_db
@@ -254,10 +275,48 @@ def test_each_erasure_says_who_caused_it(rf):
         "the person themselves",
     )
     guardian = guardianship.guardian
+    guardian.is_staff = True  # a guardian who works at Tomato acts as a guardian here
+    guardian.save()
     by_guardian = user_erase(
         user_id=guardianship.teen_id, reason="guardian_deletion", actor=guardian
     )
-    assert by_guardian.actor == guardian
+    assert (by_guardian.actor, by_guardian.actor_role) == (guardian, "")
     assert by_guardian.caused_by == f"their guardian, {guardian.username}"
     expired = user_erase(user_id=UserFactory().pk, reason="expiry")
     assert (expired.actor_subject, expired.caused_by) == ("", "the schedule")
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("staff_erasure", "not recorded (staff member)"),
+        ("guardian_decline", "their guardian, not recorded"),
+    ],
+)
+def test_receipts_from_before_actors_were_kept_say_so(reason, shown):
+    assert ErasureReceipt(reason=reason, actor_subject="").caused_by == shown
+
+
+def test_the_kept_change_history_does_not_quote_the_rows_it_names():
+    logged = (
+        '[{"added": {"name": "email address", "object": "ana@example.org"}},'
+        ' {"changed": {"name": "guardian request", "object": "teen7", "fields": ["Status"]}},'
+        ' {"changed": {"fields": ["Email address"]}}]'
+    )
+    kept = AdminAction(change_message=without_names(logged))
+    message = kept.get_change_message()
+    assert "ana@example.org" not in message
+    assert "teen7" not in message
+    assert "Added email address" in message
+    assert "Changed Email address." in message
+    assert without_names("Changed the email of ana@example.org") == ""
+
+
+@pytest.mark.django_db
+def test_browsing_a_list_of_email_addresses_records_everyone_on_the_page(client, superuser):
+    people = [UserFactory(), UserFactory()]
+    client.force_login(superuser)
+    response = client.get(reverse("admin:account_emailaddress_changelist"))
+    assert response.status_code == HTTPStatus.OK
+    opened = StaffAccess.objects.filter(view="list", what="account.emailaddress")
+    assert {access.user for access in opened} >= set(people)

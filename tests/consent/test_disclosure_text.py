@@ -40,6 +40,7 @@ def test_text_naming_a_person_concerned_is_refused(field, mention):
         record(person, **{field: f"About {mention}, as asked"})
     assert field in refusal.value.error_dict
     assert "must not identify" in str(refusal.value)
+    assert mention in str(refusal.value)
     assert not Disclosure.objects.exists()
 
 

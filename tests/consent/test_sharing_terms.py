@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from consent.models import SharingPermission
+from consent.models import ConsentRecord, SharingPermission
 from consent.services import DisclosureRefused, disclosure_record, sharing_permission_set
 from tests.factories import RecipientFactory, staff_in
 
@@ -77,6 +77,8 @@ def test_after_a_change_of_terms_the_person_is_asked_again(client, member):
         ("Deliver tomato boxes.", False),
         ("Something else entirely.", True),
     ]
+    records = ConsentRecord.objects.filter(user=member).order_by("pk")
+    assert list(records.values_list("action", flat=True)) == ["accept", "decline", "accept"]
     disclose(member, partner)
 
 
