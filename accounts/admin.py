@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.accountability import StaffAccountability
 from accounts.models import AdminAction, AgeScreenChange, ErasureReceipt, StaffAccess, User
 from accounts.services import user_erase
 from consent.admin import ReadOnlyAdmin
@@ -46,7 +47,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(StaffAccountability, DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -99,10 +100,13 @@ class UserAdmin(DjangoUserAdmin[User]):
     def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
         queryset = queryset.exclude(is_superuser=True).exclude(pk=cast(User, request.user).pk)
         if request.POST.get("confirmed") != "yes":
+            # The confirmation lists the people: an opening, like any list of them.
+            people = list(queryset)
+            self.record_opening(request, StaffAccess.View.LIST, people)
             return TemplateResponse(
                 request,
                 "admin/accounts/user/erase_confirmation.html",
-                {**self.admin_site.each_context(request), "people": queryset, "opts": self.opts},
+                {**self.admin_site.each_context(request), "people": people, "opts": self.opts},
             )
         references = []
         for user in queryset:

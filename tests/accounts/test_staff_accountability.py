@@ -320,3 +320,18 @@ def test_browsing_a_list_of_email_addresses_records_everyone_on_the_page(client,
     assert response.status_code == HTTPStatus.OK
     opened = StaffAccess.objects.filter(view="list", what="account.emailaddress")
     assert {access.user for access in opened} >= set(people)
+
+
+@pytest.mark.django_db
+def test_the_erasure_confirmation_that_lists_people_is_an_opening(client):
+    officer = staff_in("Privacy officer")
+    member = UserFactory()
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "erase", "_selected_action": [member.pk]},
+    )
+    assert member.username in response.content.decode()
+    access = StaffAccess.objects.get(user=member)
+    assert (access.staff, access.view) == (officer, "list")
+    assert User.objects.filter(pk=member.pk).exists()
