@@ -23,7 +23,7 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from accounts.models import AdminAction, StaffAccess, User, staff_role, without_names
+from accounts.models import AdminAction, StaffAccess, User, without_names
 from accounts.personal_data import declaration_for
 from consent.privacy import subject_hash
 
@@ -100,13 +100,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
         """One row per person whose data was shown; one without a person if none is named."""
         staff = request.user
         assert isinstance(staff, User)
-        common = {
-            "staff": staff,
-            "staff_subject": subject_hash(staff.pk),
-            "staff_role": staff_role(staff),
-            "what": self.model._meta.label_lower,
-            "view": view,
-        }
+        common = {**StaffAccess.by(staff), "what": self.model._meta.label_lower, "view": view}
         rows = [StaffAccess(user=p, subject=subject_hash(p.pk), **common) for p in people]
         if not rows:
             rows = [StaffAccess(**common)]
@@ -176,6 +170,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
     ) -> None:
         staff = request.user
         assert isinstance(staff, User)
+        acted_by = AdminAction.by(staff)
         actions = []
         for entry, obj in logged:
             if entry.content_type_id is None:
@@ -185,9 +180,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
             person = people[0] if len(people) == 1 else None
             actions.append(
                 AdminAction(
-                    staff=staff,
-                    staff_subject=subject_hash(staff.pk),
-                    staff_role=staff_role(staff),
+                    **acted_by,
                     person=person,
                     subject=subject_hash(person.pk) if person else "",
                     content_type_id=entry.content_type_id,

@@ -134,10 +134,6 @@ class StaffAccessAdmin(ReadOnlyAdmin):
     search_fields = ("staff__username", "user__username", "subject", "staff_subject")
     list_select_related = ("staff", "user")
 
-    @admin.display(description=_("staff member"))
-    def staff_member(self, access: StaffAccess) -> str:
-        return access.staff_member
-
 
 @admin.register(AdminAction)
 class AdminActionAdmin(ReadOnlyAdmin):
@@ -145,10 +141,6 @@ class AdminActionAdmin(ReadOnlyAdmin):
     list_filter = (("action_time", admin.DateFieldListFilter), "staff_role", "action_flag")
     search_fields = ("staff__username", "staff_subject", "subject")
     list_select_related = ("staff", "content_type")
-
-    @admin.display(description=_("staff member"))
-    def staff_member(self, action: AdminAction) -> str:
-        return action.staff_member
 
 
 @admin.register(ErasureReceipt)

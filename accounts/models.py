@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
@@ -27,7 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_no_payment_details
-from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
+from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
 
 
 class Gender(models.TextChoices):
@@ -287,7 +287,38 @@ def acting_person(user: User | None, subject: str) -> str:
     return str(_("erased account %(ref)s") % {"ref": subject[:12]})
 
 
-class StaffAccess(models.Model):
+class ActedByStaff(models.Model):
+    """Something a staff member did: who, by keyed hash once their account is erased, and
+    the role they acted in then."""
+
+    staff = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    staff_subject = models.CharField(_("staff member (keyed hash)"), max_length=64, db_index=True)
+    staff_role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def staff_member(self) -> str:
+        return acting_person(self.staff, self.staff_subject)
+
+    @staticmethod
+    def by(staff: User) -> dict[str, Any]:
+        """The fields that say who did it, for a row about to be written."""
+        return {
+            "staff": staff,
+            "staff_subject": subject_hash(staff.pk),
+            "staff_role": staff_role(staff),
+        }
+
+
+class StaffAccess(ActedByStaff):
     """A staff member opened a person's personal data in the admin (who, whom, what, when).
 
     Kept when either of them is erased: the person and the staff member are then known
@@ -300,15 +331,6 @@ class StaffAccess(models.Model):
         LIST = "list", _("a list of records")
         SEARCH = "search", _("a search")
 
-    staff = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("staff member"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    staff_subject = models.CharField(_("staff member (keyed hash)"), max_length=64, db_index=True)
-    staff_role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     user = models.ForeignKey(
         "accounts.User",
         verbose_name=_("person"),
@@ -353,10 +375,6 @@ class StaffAccess(models.Model):
     def record_name(self) -> str:
         return record_name(self.what)
 
-    @property
-    def staff_member(self) -> str:
-        return acting_person(self.staff, self.staff_subject)
-
 
 def record_name(label: str) -> str:
     """The name of a kind of record ("accounts.user" → "User"), in the reader's language."""
@@ -393,7 +411,7 @@ class AdminActionQuerySet(models.QuerySet["AdminAction"]):
         )
 
 
-class AdminAction(models.Model):
+class AdminAction(ActedByStaff):
     """A change made in the admin: the accountable copy of Django's ``LogEntry``.
 
     Django deletes a staff member's log entries with their account, and log entries name
@@ -403,15 +421,6 @@ class AdminAction(models.Model):
     person is erased, as it can quote what was added). The admin's history pages show it.
     """
 
-    staff = models.ForeignKey(
-        "accounts.User",
-        verbose_name=_("staff member"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    staff_subject = models.CharField(_("staff member (keyed hash)"), max_length=64, db_index=True)
-    staff_role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     person = models.ForeignKey(
         "accounts.User",
         verbose_name=_("person"),
@@ -455,10 +464,6 @@ class AdminAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_flag_display()} {self.content_type} {self.object_id}"
-
-    @property
-    def staff_member(self) -> str:
-        return acting_person(self.staff, self.staff_subject)
 
     def get_change_message(self) -> str:
         """What changed, in the reader's language (Django's own wording of a log entry)."""
