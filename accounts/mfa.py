@@ -30,14 +30,21 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from consent.markers import is_marked, view_marker
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
 
-#: allauth's views that enrol an authenticator (``allauth/mfa/*/urls.py``). allauth's
-#: views cannot carry a mark of ours, so ``StaffEnrolmentMiddleware`` reads this set.
-ENROLMENT_URL_NAMES = frozenset({"mfa_activate_totp", "mfa_add_webauthn"})
+ENROLS_AUTHENTICATOR = "enrols_authenticator"
+
+
+enrols_authenticator = view_marker(
+    ENROLS_AUTHENTICATOR,
+    "The view enrols an authenticator (allauth's, marked by URL name in ``tomato/urls.py``).",
+)
+
 
 #: allauth authentication records that prove control of the account's email address.
 EMAIL_PROOF_METHODS = frozenset({"code", "password_reset"})
@@ -171,8 +178,7 @@ class StaffEnrolmentMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        match = request.resolver_match
-        if match is None or match.url_name not in ENROLMENT_URL_NAMES:
+        if not is_marked(view_func, ENROLS_AUTHENTICATOR):
             return None
         user = request.user
         if not user.is_authenticated or not is_staff_without_two_factor(user):

@@ -28,6 +28,7 @@ from accounts.personal_data import export_as_json, export_user_data
 from accounts.services import user_erase
 from consent.cookies import forget_this_browser
 from consent.forms import SharingChoiceForm
+from consent.markers import policy_gate_exempt
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
@@ -117,6 +118,7 @@ def data(request: HttpRequest) -> HttpResponse:
     )
 
 
+@policy_gate_exempt
 @login_required
 @require_safe
 def data_json(request: HttpRequest) -> HttpResponse:
@@ -139,6 +141,7 @@ def data_download(person: object, *, filename: str) -> HttpResponse:
     return response
 
 
+@policy_gate_exempt
 @login_required
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])

@@ -10,10 +10,11 @@ from consent.state import consent_of
 
 
 def consent(request: HttpRequest) -> dict[str, Any]:
-    state = getattr(request, "consent", None)
-    if state is None:
-        return {}
-    return {"consent": state, "theme": theme(request), "beacon_route": beacon_route(request)}
+    return {
+        "consent": consent_of(request),
+        "theme": theme(request),
+        "beacon_route": beacon_route(request),
+    }
 
 
 def beacon_route(request: HttpRequest) -> str:

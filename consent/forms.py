@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from consent.cookies import THEMES
 from consent.groups import optional_groups
+from consent.markers import named_url_patterns
 from consent.models import ConsentSource, Recipient
 
 
@@ -66,16 +65,7 @@ class ThemeForm(NextMixin):
 @functools.cache
 def page_routes() -> frozenset[str]:
     """The name of every page of the site ("home", "guardians:ward"), from the URL configuration."""
-
-    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> Iterator[str]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-                yield from walk(pattern.url_patterns, namespace)
-            elif pattern.name:
-                yield f"{prefix}{pattern.name}"
-
-    return frozenset(walk(get_resolver().url_patterns, ""))
+    return frozenset(name for name, _ in named_url_patterns())
 
 
 class BeaconForm(forms.Form):

@@ -137,9 +137,6 @@ class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
             user=user, subject=subject_hash(user.pk), policy_version=version, source=source
         )
 
-    def for_subject(self, user_id: int) -> PolicyAcceptanceQuerySet:
-        return self.filter(subject=subject_hash(user_id))
-
     def covers(self, *, user: Any, version: PolicyVersion) -> bool:
         """Whether the user agreed to this version, or to a later one."""
         return (

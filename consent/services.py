@@ -26,11 +26,13 @@ from consent.models import (
     Disclosure,
     DisclosureSubject,
     LegalBasis,
+    PolicyAcceptance,
     PolicyVersion,
     Recipient,
     SharingPermission,
 )
 from consent.privacy import subject_hash
+from consent.signals import policy_agreed
 from consent.state import ANALYTICS, ConsentState, consent_of
 
 USER_AGENT_LENGTH = 300
@@ -168,6 +170,20 @@ def account_choices_apply(*, request: HttpRequest) -> None:
 
 
 # --- Data-sharing permissions (basis (a)/(b)) -------------------------------------
+
+
+@transaction.atomic
+def policy_version_agree(*, request: HttpRequest, version: PolicyVersion) -> PolicyAcceptance:
+    """The logged-in member agrees to an updated policy ("I agree" on the interstitial).
+
+    Higher layers act on the agreement in the same transaction (``policy_agreed``: the
+    guardians layer records it for the member's wards).
+    """
+    acceptance = PolicyAcceptance.objects.record(
+        user=request.user, version=version, source=PolicyAcceptance.Source.UPDATE
+    )
+    policy_agreed.send(sender=PolicyAcceptance, user=request.user, version=version, request=request)
+    return acceptance
 
 
 @transaction.atomic

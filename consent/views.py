@@ -3,7 +3,6 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,16 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consent.cookies import visitor_id, write_prefs
 from consent.forms import BeaconForm, CookieChoiceForm, NextMixin, ThemeForm
 from consent.groups import all_groups
+from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
 from consent.models import PageView, PolicyAcceptance, PolicyVersion
-from consent.services import consent_choose
-from consent.signals import policy_agreed
+from consent.services import consent_choose, policy_version_agree
 from consent.state import consent_of
 from consent.throttle import rate_limited
 
 FETCH_HEADER = "X-Cookie-Consent-Fetch"
 
 
+@cabin_open
+@policy_gate_exempt
 @require_safe
 def cookie_settings(request: HttpRequest) -> HttpResponse:
     """Every cookie group, what it is for, its cookies and the visitor's choice."""
@@ -53,16 +54,22 @@ def _choose(request: HttpRequest, *, accept: bool) -> HttpResponse:
     return response
 
 
+@cabin_open
+@policy_gate_exempt
 @require_POST
 def accept(request: HttpRequest) -> HttpResponse:
     return _choose(request, accept=True)
 
 
+@cabin_open
+@policy_gate_exempt
 @require_POST
 def decline(request: HttpRequest) -> HttpResponse:
     return _choose(request, accept=False)
 
 
+@cabin_open
+@policy_gate_exempt
 @require_POST
 def theme(request: HttpRequest) -> HttpResponse:
     form = ThemeForm(request.POST)
@@ -96,6 +103,8 @@ def beacon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@cabin_open
+@policy_gate_exempt
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -112,13 +121,7 @@ def policy_agree(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if needs_guardian:
             return HttpResponseForbidden()
-        with transaction.atomic():
-            PolicyAcceptance.objects.record(
-                user=request.user, version=required, source=PolicyAcceptance.Source.UPDATE
-            )
-            policy_agreed.send(
-                sender=PolicyAcceptance, user=request.user, version=required, request=request
-            )
+        policy_version_agree(request=request, version=required)
         request.session[POLICY_OK_SESSION_KEY] = required.version
         return redirect(target)
     return render(

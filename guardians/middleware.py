@@ -10,17 +10,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from consent.markers import CABIN_OPEN, is_marked
 from guardians.models import Guardianship
-
-#: What an account awaiting its guardian can still reach.
-CABIN_OPEN_PREFIXES = (
-    "/privacy/",
-    "/cookies/",
-    "/accounts/logout/",
-    "/guardian/waiting/",
-    "/static/",
-    "/healthz",
-)
 
 
 def guardianship_of(request: HttpRequest) -> Guardianship | None:
@@ -36,23 +27,36 @@ def guardianship_of(request: HttpRequest) -> Guardianship | None:
 
 
 class CabinMiddleware:
+    """A teen whose guardian has not approved reaches only views marked ``@cabin_open``;
+    every teen under a guardian's care carries what the guardian allows."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        guardianship = guardianship_of(request)
-        if guardianship is not None:
-            if not guardianship.is_active and not request.path_info.startswith(CABIN_OPEN_PREFIXES):
-                return redirect(reverse("guardians:waiting"))
-            # A material policy change is agreed to by the guardian, for the teen.
-            request.policy_needs_guardian = True  # type: ignore[attr-defined]
-            if not guardianship.profile_editable:
-                request.profile_lock = (  # type: ignore[attr-defined]
-                    _("Your guardian has stopped further collection of your information.")
-                    if guardianship.collection_stopped
-                    else _("Your guardian has not allowed the optional profile fields.")
-                )
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
+    ) -> HttpResponseBase | None:
+        guardianship = guardianship_of(request)
+        if guardianship is None:
+            return None
+        if not guardianship.is_active and not is_marked(view_func, CABIN_OPEN):
+            return redirect(reverse("guardians:waiting"))
+        # A material policy change is agreed to by the guardian, for the teen.
+        request.policy_needs_guardian = True  # type: ignore[attr-defined]
+        if not guardianship.profile_editable:
+            request.profile_lock = (  # type: ignore[attr-defined]
+                _("Your guardian has stopped further collection of your information.")
+                if guardianship.collection_stopped
+                else _("Your guardian has not allowed the optional profile fields.")
+            )
+        return None
 
 
 def forced_off(request: HttpRequest) -> set[str]:

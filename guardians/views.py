@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.personal_data import export_user_data
 from accounts.views import data_download
 from consent.forms import SharingChoiceForm
-from consent.markers import secret_in_url
+from consent.markers import cabin_open, secret_in_url
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
@@ -52,6 +52,7 @@ def _awaiting(request: HttpRequest) -> Guardianship:
     return guardianship
 
 
+@cabin_open
 @login_required
 @require_safe
 def waiting(request: HttpRequest) -> HttpResponse:
@@ -71,6 +72,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cabin_open
 @login_required
 @require_POST
 def resend(request: HttpRequest) -> HttpResponse:
@@ -82,6 +84,7 @@ def resend(request: HttpRequest) -> HttpResponse:
     return redirect("guardians:waiting")
 
 
+@cabin_open
 @login_required
 @require_POST
 def change_email(request: HttpRequest) -> HttpResponse:

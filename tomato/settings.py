@@ -233,8 +233,6 @@ COOKIE_CONSENT_LOG_ENABLED = False
 # A shared cookie domain (".tomato.example") for our optional cookies; unset: this host only.
 CONSENT_COOKIE_DOMAIN = ENV.get("COOKIE_DOMAIN", "").strip() or None
 COOKIE_CONSENT_DOMAIN = CONSENT_COOKIE_DOMAIN
-# Paths that never use optional cookies and must answer even when the cache is down.
-CONSENT_EXEMPT_PATHS = ["/healthz"]
 # Groups forced off for a request (the guardians layer turns analytics off for under-16s).
 CONSENT_FORCED_OFF = "guardians.middleware.forced_off"
 # How long anonymous visitors' consent records and beacon page views are kept.
@@ -290,7 +288,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if ALLAUTH_TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+#: The load balancer's health probe (``tomato.views.healthz``), also answered over plain HTTP.
+HEALTHZ_PATH = "healthz"
+SECURE_REDIRECT_EXEMPT = [f"^{HEALTHZ_PATH}$"]
 
 # --- Internationalisation ---------------------------------------------------
 

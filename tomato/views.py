@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from consent.markdown import text_changes
+from consent.markers import cabin_open, consent_exempt, policy_gate_exempt
 from consent.models import PolicyVersion
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "tomato/home.html")
 
 
+@cabin_open
+@policy_gate_exempt
 @require_safe
 def policy(request: HttpRequest) -> HttpResponse:
     current = PolicyVersion.objects.current()
@@ -35,6 +38,8 @@ def policy(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cabin_open
+@policy_gate_exempt
 @require_safe
 def policy_version(request: HttpRequest, version: str) -> HttpResponse:
     shown = get_object_or_404(PolicyVersion.objects.published(), version=version)
@@ -46,6 +51,8 @@ def policy_version(request: HttpRequest, version: str) -> HttpResponse:
     )
 
 
+@cabin_open
+@policy_gate_exempt
 @require_safe
 def policy_history(request: HttpRequest) -> HttpResponse:
     versions = list(PolicyVersion.objects.published())
@@ -83,6 +90,9 @@ def _cache_ok() -> bool:
     return answered
 
 
+@consent_exempt
+@cabin_open
+@policy_gate_exempt
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:

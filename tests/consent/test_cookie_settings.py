@@ -50,7 +50,7 @@ def test_settings_page_lists_every_group_its_cookies_and_status(client):
 @pytest.mark.django_db
 def test_accepting_a_group_shows_it_as_accepted(client):
     response = client.post(
-        reverse("cookie_consent_accept"), {"cookie_groups": "preferences", "next": "/cookies/"}
+        reverse("consent:accept"), {"cookie_groups": "preferences", "next": "/cookies/"}
     )
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == "/cookies/"
@@ -61,7 +61,18 @@ def test_accepting_a_group_shows_it_as_accepted(client):
 
 @pytest.mark.django_db
 def test_declining_a_group_shows_it_as_declined(client):
-    client.post(reverse("cookie_consent_decline"), {"cookie_groups": "analytics", "next": "/"})
+    client.post(reverse("consent:decline"), {"cookie_groups": "analytics", "next": "/"})
     html = client.get(reverse("consent:cookie_settings")).content.decode()
     assert html.count("<strong>Declined</strong>") == 1
     assert html.count("<strong>Not decided</strong>") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/cookies/status/", "/cookies/accept/analytics/", "/cookies/decline/analytics/"]
+)
+def test_the_cookie_librarys_own_endpoints_are_not_served(client, path):
+    # They judge and write consent by the library's rules, which know nothing of the
+    # groups forced off for under-16s, and write no consent record.
+    assert client.get(path).status_code == HTTPStatus.NOT_FOUND
+    assert client.post(path).status_code == HTTPStatus.NOT_FOUND

@@ -46,6 +46,16 @@ class TestInterstitial:
         client.post(reverse("account_logout"))
         assert "_auth_user_id" not in client.session
 
+    def test_cookies_can_still_be_declined(self, client, member, update):
+        client.force_login(member)
+        response = client.post(
+            reverse("consent:decline"), {"cookie_groups": "analytics", "next": AGREE}
+        )
+        assert response["Location"] == AGREE
+        assert ConsentRecord.objects.filter(
+            user=member, group="analytics", action="decline"
+        ).exists()
+
     def test_i_agree_records_the_acceptance_and_returns(self, client, member, update):
         client.force_login(member)
         response = client.post(AGREE, {"next": "/me/data/"})
