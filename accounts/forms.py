@@ -116,6 +116,19 @@ class ProfileForm(forms.ModelForm[User]):
         fields = ["gender", "hobbies"]
         labels = {"hobbies": _("Hobbies")}
 
+    def __init__(self, *args: Any, lock: str | None = None, **kwargs: Any) -> None:
+        """``lock``: why the profile cannot be changed (a guardian's restriction), if it cannot."""
+        super().__init__(*args, **kwargs)
+        self.lock = lock
+        if lock:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        if self.lock:
+            raise forms.ValidationError(self.lock, code="locked")
+        return super().clean() or {}
+
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(

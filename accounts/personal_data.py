@@ -9,14 +9,19 @@ and a system check (``accounts.E001``) reports such a model at start-up.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import checks
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +31,6 @@ from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
 
 def _erase_sessions(user: Any) -> int:
     """End every session of the user (the rows, and their cached copies)."""
-    from django.conf import settings
-
     store: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     keys = list(
         apps.get_model("usersessions", "UserSession")
@@ -252,6 +255,22 @@ def export_as_json(sections: list[Section]) -> dict[str, Any]:
         }
         for section in sections
     }
+
+
+def export_download(person: Any, *, filename: str) -> HttpResponse:
+    """Everything held about a person, as a JSON attachment (their own, or a ward's)."""
+    payload = {
+        "generated_at": timezone.now(),
+        "site": settings.SITE_URL,
+        "data": export_as_json(export_user_data(person)),
+    }
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Erasure ------------------------------------------------------------------------

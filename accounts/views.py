@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import cast
 
@@ -10,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -24,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts import age_screen
 from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, ProfileForm
 from accounts.models import AgeBand, ErasureReceipt, User
-from accounts.personal_data import export_as_json, export_user_data
+from accounts.personal_data import export_download, export_user_data
 from accounts.services import user_erase
 from consent.cookies import forget_this_browser
 from consent.forms import SharingChoiceForm
@@ -88,24 +86,20 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     member = cast(User, request.user)
-    # A higher layer may lock the profile (a guardian's restrictions), with the reason.
-    lock: str | None = getattr(request, "profile_lock", None)
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=member)
-    if lock:
-        for field in form.fields.values():
-            field.disabled = True
-        status = HTTPStatus.FORBIDDEN if request.method == "POST" else HTTPStatus.OK
-        return render(
-            request,
-            "accounts/user_form.html",
-            {"form": form, "member": member, "lock": lock},
-            status=status,
-        )
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        instance=member,
+        # A higher layer may lock the profile (a guardian's restrictions), with the reason.
+        lock=getattr(request, "profile_lock", None),
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/user_form.html", {"form": form, "member": member})
+    status = HTTPStatus.FORBIDDEN if form.lock and request.method == "POST" else HTTPStatus.OK
+    return render(
+        request, "accounts/user_form.html", {"form": form, "member": member}, status=status
+    )
 
 
 @login_required
@@ -122,23 +116,7 @@ def data(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def data_json(request: HttpRequest) -> HttpResponse:
-    return data_download(request.user, filename="tomato-my-data.json")
-
-
-def data_download(person: object, *, filename: str) -> HttpResponse:
-    """Everything held about a person, as a JSON attachment (their own, or a ward's)."""
-    payload = {
-        "generated_at": timezone.now(),
-        "site": settings.SITE_URL,
-        "data": export_as_json(export_user_data(person)),
-    }
-    response = HttpResponse(
-        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_download(request.user, filename="tomato-my-data.json")
 
 
 @policy_gate_exempt

@@ -51,6 +51,23 @@ class GuardianEmailForm(forms.Form):
         return value
 
 
+class GuardianDecisionForm(forms.Form):
+    """The guardian's answer on the consent link: approve the account, or decline it."""
+
+    APPROVE, DECLINE = "approve", "decline"
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (DECLINE, _("Decline"))],
+        error_messages={
+            "required": _("Choose Approve or Decline."),
+            "invalid_choice": _("Choose Approve or Decline."),
+        },
+    )
+
+    @property
+    def approve(self) -> bool:
+        return bool(self.cleaned_data["decision"] == self.APPROVE)
+
+
 class GuardianSwitchesForm(forms.Form):
     allow_optional_fields = forms.BooleanField(
         label=_("Allow optional profile fields"),

@@ -13,16 +13,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from accounts.personal_data import export_user_data
-from accounts.views import data_download
+from accounts.personal_data import export_download, export_user_data
 from consent.forms import SharingChoiceForm
 from consent.markers import cabin_open, secret_in_url
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
-from guardians.forms import GuardianEmailForm, GuardianSwitchesForm, WardDeleteForm
+from guardians.forms import (
+    GuardianDecisionForm,
+    GuardianEmailForm,
+    GuardianSwitchesForm,
+    WardDeleteForm,
+)
 from guardians.middleware import guardianship_of
-from guardians.models import Guardianship
+from guardians.models import GuardianRequest, Guardianship
 from guardians.services import (
     NotEligible,
     check_eligible,
@@ -109,18 +113,24 @@ def change_email(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, token: str) -> HttpResponse:
+    """The guardian's link: who asks, and (logged in and eligible) Approve or Decline."""
     try:
-        guardian_request = read_token(token)
-    except LinkError as error:
+        return _consent(request, read_token(token))
+    except LinkError as error:  # a bad or old link, or one answered meanwhile elsewhere
         return render(
             request,
             "guardians/link_error.html",
             {"reason": error.reason},
             status=LINK_ERROR_STATUS[error.reason],
         )
+
+
+def _consent(request: HttpRequest, guardian_request: GuardianRequest) -> HttpResponse:
+    form = GuardianDecisionForm(request.POST if request.method == "POST" else None)
     context: dict[str, object] = {
         "guardian_request": guardian_request,
         "teen": guardian_request.guardianship.teen,
+        "form": form,
     }
     if not request.user.is_authenticated:
         return render(request, "guardians/consent.html", context)
@@ -131,32 +141,19 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "guardians/consent.html", context, status=HTTPStatus.FORBIDDEN)
     if request.method == "GET":
         return render(request, "guardians/consent.html", context)
-    decision = request.POST.get("decision")
-    try:
-        if decision == "approve":
-            guardianship = guardian_request_approve(
-                request=request, guardian_request=guardian_request, guardian=request.user
-            )
-            messages.success(request, _("You have approved the account. Both switches start off."))
-            return redirect("guardians:ward", pk=guardianship.pk)
-        if decision == "decline":
-            guardian_request_decline(
-                request=request, guardian_request=guardian_request, guardian=request.user
-            )
-    except LinkError as error:  # answered meanwhile, from another tab or device
-        return render(
-            request,
-            "guardians/link_error.html",
-            {"reason": error.reason},
-            status=LINK_ERROR_STATUS[error.reason],
+    if not form.is_valid():
+        return render(request, "guardians/consent.html", context, status=HTTPStatus.BAD_REQUEST)
+    if form.approve:
+        guardianship = guardian_request_approve(
+            request=request, guardian_request=guardian_request, guardian=request.user
         )
-    if decision == "decline":
-        messages.success(
-            request, _("You have declined. The account and its data have been erased.")
-        )
-        return redirect("guardians:portal")
-    context["decision_error"] = _("Choose Approve or Decline.")
-    return render(request, "guardians/consent.html", context, status=HTTPStatus.BAD_REQUEST)
+        messages.success(request, _("You have approved the account. Both switches start off."))
+        return redirect("guardians:ward", pk=guardianship.pk)
+    guardian_request_decline(
+        request=request, guardian_request=guardian_request, guardian=request.user
+    )
+    messages.success(request, _("You have declined. The account and its data have been erased."))
+    return redirect("guardians:portal")
 
 
 # --- The guardian's portal -----------------------------------------------------------
@@ -245,7 +242,7 @@ def ward_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
-    return data_download(_ward(request, pk).teen, filename="tomato-child-data.json")
+    return export_download(_ward(request, pk).teen, filename="tomato-child-data.json")
 
 
 @login_required
