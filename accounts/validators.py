@@ -2,18 +2,32 @@
 
 The policy asks people not to share "property accounts, bank cards, credit
 cards, third-party payment accounts and corresponding passwords in our
-services"; the site holds them to it by refusing payment-card numbers
-(13–19 digits passing the Luhn check, written with or without spaces or
-dashes) and IBANs (passing the ISO 13616 check) in free text.
+services"; the site holds them to it by refusing, in free text:
+
+- payment-card numbers: digits written whole or in groups joined by single
+  spaces or dashes, in a card issuer's range and length (``CARD_ISSUERS``),
+  passing the Luhn check; inside a longer run of groups a card number is
+  read from a group of four ("call 555 4111 1111 1111 1111"), so the inner
+  part of an order number like "113-0896303-0491521" is not;
+- IBANs: written whole or in groups of four joined by single spaces or
+  dashes, in any letter case, with a country's own IBAN format and length
+  and the ISO 13616 check digits.
+
+The number checks are python-stdnum's. Phone numbers pass: digits after a "+"
+or starting "00" are a phone number in international form and are never read
+as a card ("+86 138 0013 8000"), and a Chinese mobile written without the "+"
+falls in no issuer's range, none starting with 86 or with 1.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban, luhn
 
 PAYMENT_DETAILS_MESSAGE = _(
     "This looks like a card or bank account number. Our privacy policy asks you: "
@@ -22,68 +36,111 @@ PAYMENT_DETAILS_MESSAGE = _(
     "Please remove it."
 )
 
-# Runs of digit groups joined by single spaces or dashes ("4111 1111-1111 1111").
-DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
-# An IBAN starts with a country code and two check digits; it may be written in groups.
-IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]*", re.ASCII)
-IBAN_PART = re.compile(r"[A-Za-z0-9]+", re.ASCII)
+
+class CardIssuer(NamedTuple):
+    name: str
+    # Leading digits: one prefix ("34") or an inclusive range of prefixes of one length ("51-55").
+    prefixes: tuple[str, ...]
+    lengths: tuple[int, ...]
+
+
+CARD_ISSUERS = (
+    CardIssuer("Visa", ("4",), (13, 16, 19)),
+    CardIssuer("Mastercard", ("51-55", "2221-2720"), (16,)),
+    CardIssuer("American Express", ("34", "37"), (15,)),
+    CardIssuer("JCB", ("3528-3589",), (16, 17, 18, 19)),
+    CardIssuer("Discover", ("6011", "644-649", "65"), (16, 17, 18, 19)),
+    CardIssuer("Diners Club", ("36", "300-305", "38-39"), (14, 15, 16, 17, 18, 19)),
+    # 19-digit UnionPay debit cards are how most Chinese bank accounts are written.
+    CardIssuer("UnionPay", ("62", "81"), (16, 17, 18, 19)),
+    # Maestro also issues 12-digit numbers: they pass, being as long as phone numbers and dates.
+    CardIssuer(
+        "Maestro",
+        ("5018", "5020", "5038", "5893", "6304", "6759", "6761-6763"),
+        (13, 14, 15, 16, 17, 18, 19),
+    ),
+)
+CARD_MIN = min(length for issuer in CARD_ISSUERS for length in issuer.lengths)
+CARD_MAX = max(length for issuer in CARD_ISSUERS for length in issuer.lengths)
+CARD_GROUP = 4
+
+# Runs of digit groups joined by single spaces or dashes ("4111 1111-1111 1111"), with the
+# "+" of an international phone number in front if there is one.
+DIGIT_RUN = re.compile(r"(?P<plus>\+?)(?P<digits>[0-9]+(?:[ \-][0-9]+)*)")
+# Runs of letter-and-digit groups joined by single spaces or dashes, where an IBAN may be.
+WORD_RUN = re.compile(r"[A-Za-z0-9]+(?:[ \-][A-Za-z0-9]+)*", re.ASCII)
+SEPARATOR = re.compile(r"[ \-]")
+# An IBAN starts with a country code and two check digits.
+IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}", re.ASCII)
+IBAN_GROUP = 4
 IBAN_MAX = 34
-CARD_MIN, CARD_MAX = 13, 19
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def _starts_with(digits: str, prefix: str) -> bool:
+    low, _, high = prefix.partition("-")
+    return low <= digits[: len(low)] <= (high or low)
+
+
+def card_issuer(digits: str) -> CardIssuer | None:
+    """The issuer whose range and length the digits fall in, whatever their check digit."""
+    for issuer in CARD_ISSUERS:
+        if len(digits) in issuer.lengths and any(
+            _starts_with(digits, prefix) for prefix in issuer.prefixes
+        ):
+            return issuer
+    return None
+
+
+def card_number_valid(digits: str) -> bool:
+    return card_issuer(digits) is not None and luhn.is_valid(digits)
 
 
 def contains_card_number(text: str) -> bool:
-    """Whether some whole digit groups of the text form a Luhn-valid 13–19 digit number."""
+    """Whether some whole digit groups of the text form a card number."""
     for run in DIGIT_RUN.finditer(text):
-        groups = re.split(r"[ \-]", run.group(0))
-        for start in range(len(groups)):
+        groups = SEPARATOR.split(run["digits"])
+        if run["plus"] or groups[0].startswith("00"):
+            continue  # a phone number in international form
+        for start, first in enumerate(groups):
+            if start and len(first) != CARD_GROUP:
+                continue  # inside a run, a card number starts with a group of four
             digits = ""
             for group in groups[start:]:
                 digits += group
                 if len(digits) > CARD_MAX:
                     break
-                if len(digits) >= CARD_MIN and luhn_valid(digits):
+                if len(digits) >= CARD_MIN and card_number_valid(digits):
                     return True
     return False
 
 
 def iban_valid(candidate: str) -> bool:
-    iban = candidate.replace(" ", "").upper()
-    if not 15 <= len(iban) <= 34:
-        return False
-    if not iban.isascii() or not iban.isalnum():
-        return False
-    rearranged = iban[4:] + iban[:4]
-    number = "".join(str(int(char, 36)) for char in rearranged)
-    return int(number) % 97 == 1
+    """Whether the candidate is an IBAN in its country's format with valid check digits."""
+    return iban.is_valid(candidate)
 
 
 def contains_iban(text: str) -> bool:
-    """Whether some words of the text, joined, form an IBAN with a valid check."""
-    words = [word.strip(".,;:!?()[]{}\"'") for word in text.split()]
-    for start, word in enumerate(words):
-        if not IBAN_START.fullmatch(word):
-            continue
-        candidate = ""
-        for part in words[start:]:
-            if not IBAN_PART.fullmatch(part):
-                break
-            candidate += part
-            if len(candidate) > IBAN_MAX:
-                break
-            if iban_valid(candidate):
+    """Whether the text holds an IBAN, written whole or in groups of four."""
+    for run in WORD_RUN.finditer(text):
+        groups = SEPARATOR.split(run.group(0))
+        for start, first in enumerate(groups):
+            if not IBAN_START.match(first):
+                continue
+            if iban_valid(first):
                 return True
+            if len(first) != IBAN_GROUP:
+                continue
+            candidate = first
+            for group in groups[start + 1 :]:
+                if len(group) > IBAN_GROUP:
+                    break
+                candidate += group
+                if len(candidate) > IBAN_MAX:
+                    break
+                if iban_valid(candidate):
+                    return True
+                if len(group) < IBAN_GROUP:
+                    break
     return False
 
 
