@@ -11,7 +11,7 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install run test check serve scan clean
+.PHONY: help install run demo test check serve scan clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,6 +32,10 @@ install: $(VENV)/.installed  ## create .venv and install Tomato with its develop
 run: install  ## install, migrate and serve on http://127.0.0.1:$PORT (SQLite, DEBUG on)
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+demo: install  ## demo accounts to log in as, with their passwords (DEBUG only; then make run)
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py demo
 
 test: install  ## the whole test suite (browser journeys skip without Chromium unless REQUIRE_BROWSER=1)
 	SECRET_KEY=$${SECRET_KEY:-tests-only-secret-key-0123456789-0123456789-0123456789} \
