@@ -11,7 +11,15 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.accountability import StaffAccountability
-from accounts.models import AdminAction, AgeScreenChange, ErasureReceipt, StaffAccess, User
+from accounts.models import (
+    AGE_OF_MAJORITY,
+    CONSENT_AGE,
+    AdminAction,
+    AgeScreenChange,
+    ErasureReceipt,
+    StaffAccess,
+    User,
+)
 from accounts.services import user_erase
 from consent.admin import ReadOnlyAdmin
 
@@ -28,11 +36,11 @@ def age_band(user: User) -> str:
     age = user.age()
     if age is None:
         return str(_("unknown"))
-    if age < 16:
-        return str(_("under 16"))
-    if age < 18:
-        return "16–17"
-    return "18+"
+    if age < CONSENT_AGE:
+        return str(_("under %(age)s") % {"age": CONSENT_AGE})
+    if age < AGE_OF_MAJORITY:
+        return f"{CONSENT_AGE}–{AGE_OF_MAJORITY - 1}"
+    return f"{AGE_OF_MAJORITY}+"
 
 
 class UserCreationForm(AdminUserCreationForm[User]):

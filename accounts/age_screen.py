@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from accounts.models import AgeBand, AgeScreenChange, age_on
+from accounts.models import CONSENT_AGE, AgeBand, AgeScreenChange, age_on
 
 SESSION_KEY = "signup_date_of_birth"
 #: An unfinished sign-up's session, which holds the answer, ends after an hour (and
@@ -25,7 +25,6 @@ ANSWER_VALIDITY = 60 * 60
 COOKIE_NAME = "tomato_agegate"
 COOKIE_SALT = "tomato.age-screen"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 90
-ADULT_AGE = 16
 
 
 def answer(request: HttpRequest) -> datetime.date | None:
@@ -48,7 +47,7 @@ def take_answer(request: HttpRequest) -> datetime.date | None:
 
 def band_of(date_of_birth: datetime.date, today: datetime.date | None = None) -> AgeBand:
     age = age_on(date_of_birth, today or timezone.localdate())
-    return AgeBand.ADULT if age >= ADULT_AGE else AgeBand.UNDER_16
+    return AgeBand.ADULT if age >= CONSENT_AGE else AgeBand.UNDER_16
 
 
 def band(request: HttpRequest) -> AgeBand | None:

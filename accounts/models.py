@@ -40,6 +40,20 @@ class Gender(models.TextChoices):
 HOBBIES_MAX_LENGTH = 200
 
 
+#: From this age a person consents for themselves; under it, a guardian consents first.
+CONSENT_AGE = 16
+#: The age of majority: a guardian's, and the admin's "18+".
+AGE_OF_MAJORITY = 18
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` earlier (28 February for a 29 February that year lacks)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
     """Whole years between a date of birth and a day (a 29 February birthday counts on 1 March)."""
     had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)

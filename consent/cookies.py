@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from http.cookies import Morsel
 from typing import Any
 
@@ -13,14 +11,13 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
 from consent.groups import optional_groups
-from consent.state import ConsentState, consent_of
+from consent.state import VISITOR_ID, ConsentState, consent_of, new_visitor_id
 
 PREFS_COOKIE = "tomato_prefs"
 PREFS_SALT = "tomato.prefs"
 VISITOR_COOKIE = "tomato_vid"
 COOKIE_AGE = 60 * 60 * 24 * 365
 THEMES = ("light", "dark")
-VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
@@ -132,6 +129,6 @@ def visitor_id(request: HttpRequest, response: HttpResponseBase) -> str | None:
     current = request.COOKIES.get(VISITOR_COOKIE, "")
     if VISITOR_ID.match(current):
         return current
-    new = uuid.uuid4().hex
+    new = new_visitor_id()
     _set(response, VISITOR_COOKIE, new)
     return new

@@ -369,7 +369,10 @@ class LegalBasis(models.TextChoices):
     EMERGENCY = "emergency", _("(d) Emergency")
 
 
+#: Bases given by the person's permission: the disclosure names a listed recipient.
 PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
+#: Bases that need a reference (the request, the order, the emergency).
+REFERENCE_BASES = (LegalBasis.LEGAL, LegalBasis.EMERGENCY)
 
 
 class RecipientQuerySet(models.QuerySet["Recipient"]):
@@ -560,12 +563,11 @@ class Disclosure(models.Model):
         ordering = ["-disclosed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(legal_basis__in=["legal", "emergency"])
-                | ~models.Q(reference=""),
+                condition=~models.Q(legal_basis__in=REFERENCE_BASES) | ~models.Q(reference=""),
                 name="disclosure_reference_for_legal_and_emergency",
             ),
             models.CheckConstraint(
-                condition=~models.Q(legal_basis__in=["agreement", "interaction"])
+                condition=~models.Q(legal_basis__in=PERMISSION_BASES)
                 | models.Q(listed_recipient__isnull=False),
                 name="disclosure_listed_recipient_for_permissions",
             ),

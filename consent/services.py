@@ -19,13 +19,13 @@ from consent.cookies import delete_group_cookies, write_consent_cookie
 from consent.groups import group_version
 from consent.models import (
     PERMISSION_BASES,
+    REFERENCE_BASES,
     AccountCookieChoice,
     ConsentAction,
     ConsentRecord,
     ConsentSource,
     Disclosure,
     DisclosureSubject,
-    LegalBasis,
     PolicyAcceptance,
     PolicyVersion,
     Recipient,
@@ -301,7 +301,7 @@ def disclosure_check(
         )
     if not recipient.strip() and listed_recipient is None:
         raise DisclosureRefused(_("Name the recipient."))
-    if legal_basis in (LegalBasis.LEGAL, LegalBasis.EMERGENCY) and not reference.strip():
+    if legal_basis in REFERENCE_BASES and not reference.strip():
         raise DisclosureRefused(
             _(
                 "A disclosure by law or in an emergency needs a reference: "

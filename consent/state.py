@@ -30,6 +30,7 @@ VISITOR_KEY = "id"
 #: recorded when the visitor comes back with the cookie, so a client that keeps no
 #: cookies (each request a new visitor) makes the site write nothing.
 GPC_UNRECORDED_KEY = "gpc"
+#: A visitor id, of the consent cookie and of the analytics cookie: 32 random hex digits.
 VISITOR_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 #: The value django-cookie-consent writes for a declined group.
 DECLINED: str = getattr(cc_settings, "COOKIE_CONSENT_DECLINE", "-1")
@@ -81,7 +82,7 @@ class ConsentState:
         raw = get_cookie_dict_from_request(request)
         known = _verified_visitor(raw.get(VISITOR_KEY, ""))
         returning = known is not None
-        visitor_id = known or uuid.uuid4().hex
+        visitor_id = known or new_visitor_id()
         dirty = not returning and bool(raw)
         decisions: dict[str, bool | None] = {}
         versions: dict[str, str] = {}
@@ -189,6 +190,10 @@ class ConsentState:
             elif decision is True:
                 values[varname] = self.versions.get(varname) or _current_version(varname)
         return values
+
+
+def new_visitor_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _signer() -> signing.Signer:

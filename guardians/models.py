@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AGE_OF_MAJORITY
 from consent.privacy import Erasure, PersonalData
+from consent.state import ANALYTICS, PREFERENCES
 
 REQUEST_VALIDITY = datetime.timedelta(days=7)
 APPROVAL_DEADLINE = datetime.timedelta(days=14)
-GUARDIAN_MIN_AGE = 18
+GUARDIAN_MIN_AGE = AGE_OF_MAJORITY
 
 
 class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
@@ -69,12 +71,15 @@ def _erase_guardianships(user: Any) -> int:
     return deleted + requests + detached
 
 
+class GuardianshipStatus(models.TextChoices):
+    AWAITING = "awaiting", _("Awaiting the guardian")
+    ACTIVE = "active", _("Approved")
+
+
 class Guardianship(models.Model):
     """A teen (under 16) and the guardian whose consent their account needs."""
 
-    class Status(models.TextChoices):
-        AWAITING = "awaiting", _("Awaiting the guardian")
-        ACTIVE = "active", _("Approved")
+    Status = GuardianshipStatus
 
     teen = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -126,7 +131,7 @@ class Guardianship(models.Model):
         verbose_name_plural = _("guardianships")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="awaiting") | Q(guardian__isnull=False),
+                condition=Q(status=GuardianshipStatus.AWAITING) | Q(guardian__isnull=False),
                 name="active_guardianship_has_guardian",
             ),
         ]
@@ -144,9 +149,9 @@ class Guardianship(models.Model):
 
     def forced_off_groups(self) -> set[str]:
         """Cookie groups this teen may not use: analytics always; personalisation unless allowed."""
-        off = {"analytics"}
+        off = {ANALYTICS}
         if not self.is_active or not self.allow_personalisation or self.collection_stopped:
-            off.add("preferences")
+            off.add(PREFERENCES)
         return off
 
     @property

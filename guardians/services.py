@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import ErasureReceipt, User, age_on
+from accounts.models import CONSENT_AGE, ErasureReceipt, User, age_on, years_before
 from accounts.services import user_erase
 from consent.models import ConsentSource, PolicyAcceptance, PolicyVersion
 from consent.services import consent_records_write
@@ -24,8 +24,6 @@ from guardians.models import (
 )
 from guardians.tasks import send_approval_notice, send_guardian_request, send_link_ended
 from guardians.tokens import LinkError
-
-TEEN_AGE_LIMIT = 16
 
 
 class NotEligible(Exception):
@@ -219,21 +217,14 @@ def guardians_run_schedule(*, now: datetime.datetime | None = None) -> ScheduleR
         if user_erase(user_id=teen.pk, reason=ErasureReceipt.Reason.EXPIRY, notify=[teen.email]):
             report.teens_erased += 1
     today = timezone.localdate(now)
-    born_by = _years_before(today, TEEN_AGE_LIMIT)
+    born_by = years_before(today, CONSENT_AGE)
     turned_16 = Guardianship.objects.filter(teen__date_of_birth__lte=born_by)
     for guardianship in turned_16.select_related("teen", "guardian"):
         born = guardianship.teen.date_of_birth
-        is_16 = born is not None and age_on(born, today) >= TEEN_AGE_LIMIT
+        is_16 = born is not None and age_on(born, today) >= CONSENT_AGE
         if is_16 and guardianship_end(guardianship=guardianship):
             report.links_ended += 1
     return report
-
-
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
 
 
 @transaction.atomic

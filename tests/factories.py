@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, years_before
 from consent.models import PolicyVersion
 
 PASSWORD = "correct-horse-battery"
@@ -53,12 +53,7 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
 
 
 def years_ago(years: int, days: int = 0) -> datetime.date:
-    today = timezone.localdate()
-    try:
-        day = today.replace(year=today.year - years)
-    except ValueError:
-        day = today.replace(year=today.year - years, day=28)
-    return day - datetime.timedelta(days=days)
+    return years_before(timezone.localdate(), years) - datetime.timedelta(days=days)
 
 
 class TeenFactory(UserFactory):

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mfa import is_staff_without_two_factor
-from accounts.models import Gender, User
+from accounts.models import CONSENT_AGE, Gender, User, years_before
 from consent.models import (
     ConsentRecord,
     ConsentSource,
@@ -47,7 +47,7 @@ from consent.services import (
 )
 from consent.state import ANALYTICS, PREFERENCES
 from guardians.models import GuardianRequest, Guardianship
-from guardians.services import TEEN_AGE_LIMIT, guardian_request_send, guardianship_start
+from guardians.services import guardian_request_send, guardianship_start
 from guardians.tokens import make_token
 
 SUPERUSER = "demo-admin"
@@ -58,7 +58,7 @@ GUARDIAN = "demo-guardian"
 EMAIL_DOMAIN = "example.com"
 
 MEMBER_AGE = 34
-TEEN_AGE = TEEN_AGE_LIMIT - 2
+TEEN_AGE = CONSENT_AGE - 2
 GUARDIAN_AGE = 42
 
 RECIPIENT_NAME = "Tomato Box Deliveries (demo)"
@@ -87,11 +87,7 @@ def new_password() -> str:
 
 def born_years_ago(years: int) -> datetime.date:
     """A date of birth that makes someone ``years`` old today, and for months to come."""
-    day = timezone.localdate() - datetime.timedelta(days=100)
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
+    return years_before(timezone.localdate() - datetime.timedelta(days=100), years)
 
 
 @dataclass
