@@ -16,8 +16,9 @@ from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -60,36 +61,10 @@ def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
     return day.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
-class UserManager(BaseUserManager["User"]):
-    use_in_migrations = True
-
-    def _create_user(
-        self, username: str, email: str, password: str | None, **extra_fields: object
-    ) -> User:
-        if not username:
-            raise ValueError("A username is required.")
-        user = self.model(
-            username=self.model.normalize_username(username),
-            email=self.normalize_email(email),
-            **extra_fields,
-        )
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
-    def create_user(
-        self, username: str, email: str = "", password: str | None = None, **extra_fields: object
-    ) -> User:
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(username, email, password, **extra_fields)
-
-    def create_superuser(
-        self, username: str, email: str = "", password: str | None = None, **extra_fields: object
-    ) -> User:
-        extra_fields["is_staff"] = True
-        extra_fields["is_superuser"] = True
-        return self._create_user(username, email, password, **extra_fields)
+class UserManager(DjangoUserManager["User"]):
+    """Django's own user manager: ``create_user`` normalises the email address and hashes
+    the password, ``create_superuser`` refuses anyone who is not both staff and superuser.
+    Named here because the migrations refer to ``accounts.models.UserManager``."""
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -37,7 +37,13 @@ CSV_COLUMNS = (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Records that are evidence: staff may read them, and nobody adds, changes or deletes."""
+    """Records that are evidence: staff may read them, and nobody adds, changes or deletes.
+
+    ``can_delete`` (as on Django's inlines) lets staff with the delete permission delete
+    rows that only the site writes but that are not evidence.
+    """
+
+    can_delete = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -46,7 +52,7 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return self.can_delete and super().has_delete_permission(request, obj)
 
 
 @admin.register(PolicyVersion)
@@ -157,17 +163,13 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PageView)
-class PageViewAdmin(admin.ModelAdmin[PageView]):
+class PageViewAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "route")
     list_filter = (("created_at", admin.DateFieldListFilter),)
     search_fields = ("route",)
     readonly_fields = ("visitor", "route", "created_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    #: Counts, not evidence (retention prunes them): the delete permission deletes them.
+    can_delete = True
 
 
 @admin.register(Recipient)

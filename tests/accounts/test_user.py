@@ -1,8 +1,10 @@
 import datetime
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
+from django.core.management import call_command
 from django.db import IntegrityError
 
 from accounts.models import User, age_on
@@ -61,6 +63,33 @@ def test_create_superuser_is_staff_and_superuser():
     user = User.objects.create_superuser("root", "root@example.com", "a-long-password-1")
     assert user.is_staff
     assert user.is_superuser
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_create_superuser_refuses_a_superuser_who_is_not_staff_and_superuser(flag):
+    with pytest.raises(ValueError, match=f"Superuser must have {flag}=True."):
+        User.objects.create_superuser(
+            "root", "root@example.com", "a-long-password-1", **{flag: False}
+        )
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_a_staff_superuser_with_a_hashed_password(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-password-1")
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        username="root",
+        email="Root@EXAMPLE.com",
+        stdout=StringIO(),
+    )
+    user = User.objects.get(username="root")
+    assert user.is_staff
+    assert user.is_superuser
+    assert user.email == "Root@example.com"
+    assert user.check_password("a-long-password-1")
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import ErasureReceipt, User
 from consent.admin import csv_cell
-from consent.models import PolicyVersion, SharingPermission
+from consent.models import PageView, PolicyVersion, SharingPermission
 from consent.services import DisclosureRefused, disclosure_check, sharing_permission_set
 from guardians.models import GuardianRequest
 from tests.factories import (
@@ -121,3 +121,29 @@ def test_opening_a_guardian_request_is_logged(client):
     access = StaffAccess.objects.get()
     assert (access.staff, access.user) == (support, ward.teen)
     assert access.what == "guardians.guardianrequest"
+
+
+@pytest.mark.django_db
+def test_page_views_are_never_added_or_changed_in_the_admin(client):
+    view = PageView.objects.create(visitor="a" * 32, route="home")
+    client.force_login(StaffFactory(is_superuser=True))
+    assert client.get(reverse("admin:consent_pageview_add")).status_code == HTTPStatus.FORBIDDEN
+    response = client.post(
+        reverse("admin:consent_pageview_change", args=[view.pk]),
+        {"visitor": "b" * 32, "route": "policy"},
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    view.refresh_from_db()
+    assert (view.visitor, view.route) == ("a" * 32, "home")
+
+
+@pytest.mark.django_db
+def test_page_views_are_counts_a_superuser_may_delete_but_support_may_not(client):
+    view = PageView.objects.create(visitor="a" * 32, route="home")
+    delete_url = reverse("admin:consent_pageview_delete", args=[view.pk])
+    client.force_login(staff_in("Support"))
+    assert client.post(delete_url, {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+    assert PageView.objects.filter(pk=view.pk).exists()
+    client.force_login(StaffFactory(is_superuser=True))
+    client.post(delete_url, {"post": "yes"})
+    assert not PageView.objects.filter(pk=view.pk).exists()
