@@ -1,4 +1,5 @@
 import re
+from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -13,6 +14,7 @@ PAGES = {
 }
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("template", "title"), PAGES.items())
 def test_each_error_page_names_itself_in_its_title_and_heading(rf, template, title):
     request = rf.get("/")
@@ -22,3 +24,11 @@ def test_each_error_page_names_itself_in_its_title_and_heading(rf, template, tit
     assert re.findall(r"<h1>(.*)</h1>", html) == [title]
     assert '<a class="skip-link" href="#main">' in html
     assert '<a href="/">Go to the home page</a>' in html
+
+
+@pytest.mark.django_db
+def test_a_page_no_view_answers_still_offers_the_cookie_choice(client):
+    # No view ran, so no middleware set the consent state: it is read from the cookie.
+    response = client.get("/no-such-page/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert 'aria-label="Cookie consent"' in response.content.decode()
