@@ -153,7 +153,6 @@ def declarations() -> list[tuple[type[models.Model], PersonalData]]:
     return [(model, declaration_for(model)) for model in apps.get_models()]  # type: ignore[misc]
 
 
-@checks.register()
 def check_every_model_is_declared(**kwargs: Any) -> list[checks.CheckMessage]:
     return [
         checks.Error(

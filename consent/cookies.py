@@ -5,12 +5,12 @@ from __future__ import annotations
 from http.cookies import Morsel
 from typing import Any
 
+from cookie_consent.cache import all_cookie_groups
 from cookie_consent.util import set_cookie_dict_to_response
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
-from consent.groups import optional_groups
 from consent.state import VISITOR_ID, ConsentState, consent_of, new_visitor_id
 
 PREFS_COOKIE = "tomato_prefs"
@@ -57,7 +57,7 @@ def delete_everywhere(response: HttpResponseBase, name: str, path: str = "/") ->
 
 
 def delete_group_cookies(response: HttpResponseBase, varname: str) -> None:
-    group = optional_groups().get(varname)
+    group = all_cookie_groups().get(varname)
     if group is None or not group.is_deletable:
         return
     for cookie in group.cookie_set.all():
@@ -70,7 +70,7 @@ def forget_this_browser(request: HttpRequest, response: HttpResponseBase) -> Non
     The browser then meets the site as a new visitor would (a new visitor id, nothing
     chosen), so nothing set for the person stays on the device.
     """
-    for varname in optional_groups():
+    for varname in all_cookie_groups():
         delete_group_cookies(response, varname)
     delete_everywhere(response, settings.COOKIE_CONSENT_NAME)
     consent_of(request).dirty = False  # the middleware must not write it again

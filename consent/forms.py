@@ -3,13 +3,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from cookie_consent.cache import all_cookie_groups
 from django import forms
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from consent.cookies import THEMES
-from consent.groups import optional_groups
 from consent.markers import named_url_patterns
 from consent.models import ConsentSource, Recipient
 
@@ -43,13 +43,13 @@ class CookieChoiceForm(NextMixin):
         super().__init__(*args, **kwargs)
         field = self.fields["cookie_groups"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = [(varname, group.name) for varname, group in optional_groups().items()]
+        field.choices = [(varname, group.name) for varname, group in all_cookie_groups().items()]
         field.error_messages["invalid_choice"] = _("There is no cookie group called %(value)s.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("all_groups"):
-            data["groups"] = list(optional_groups())
+            data["groups"] = list(all_cookie_groups())
         elif data.get("cookie_groups"):
             data["groups"] = list(data["cookie_groups"])
         elif not self.errors:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from cookie_consent.cache import all_cookie_groups
-from cookie_consent.models import Cookie, CookieGroup
+from cookie_consent.cache import get_cookie_group
+from cookie_consent.models import CookieGroup
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 ALL_GROUPS_KEY = "tomato:cookie-groups:all"
 ALL_GROUPS_TIMEOUT = 60 * 60
-
-
-def optional_groups() -> Mapping[str, CookieGroup]:
-    """The groups a person can accept or decline, by varname (django-cookie-consent's cache)."""
-    return all_cookie_groups()
 
 
 def all_groups() -> list[CookieGroup]:
@@ -30,11 +22,11 @@ def all_groups() -> list[CookieGroup]:
 
 
 def group_version(varname: str) -> str:
-    group = optional_groups().get(varname)
+    """The group's current version (its newest cookie's date); empty for an unknown group."""
+    group = get_cookie_group(varname)
     return group.get_version() if group else ""
 
 
-@receiver([post_save, post_delete], sender=CookieGroup)
-@receiver([post_save, post_delete], sender=Cookie)
-def _forget_cached_groups(**kwargs: Any) -> None:
+def forget_cached_groups(**kwargs: Any) -> None:
+    """Receiver (connected in ``ConsentConfig.ready``): a group or cookie changed."""
     cache.delete(ALL_GROUPS_KEY)

@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from cookie_consent.cache import all_cookie_groups
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
-from consent.groups import optional_groups
 from consent.markers import CONSENT_EXEMPT, POLICY_GATE_EXEMPT, is_marked
 from consent.models import PolicyAcceptance, PolicyVersion
 from consent.services import account_choices_apply, consent_records_write_server
@@ -63,7 +63,7 @@ class ConsentMiddleware:
     def _remove_unwanted_cookies(
         request: HttpRequest, response: HttpResponseBase, state: ConsentState
     ) -> None:
-        for varname, group in optional_groups().items():
+        for varname, group in all_cookie_groups().items():
             if state.accepted(varname):
                 continue
             names = {cookie.name for cookie in group.cookie_set.all()}

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from cookie_consent.cache import all_cookie_groups
 from cookie_consent.conf import settings as cc_settings
 from cookie_consent.util import get_cookie_dict_from_request
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.core import signing
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from consent.groups import optional_groups
+from consent.groups import group_version
 from consent.models import ConsentSource
 
 VISITOR_KEY = "id"
@@ -86,7 +87,7 @@ class ConsentState:
         dirty = not returning and bool(raw)
         decisions: dict[str, bool | None] = {}
         versions: dict[str, str] = {}
-        for varname, group in optional_groups().items():
+        for varname, group in all_cookie_groups().items():
             value = raw.get(varname)
             if value is None:
                 decisions[varname] = None
@@ -140,7 +141,7 @@ class ConsentState:
         """Record a decision in this state (the cookie is rewritten on the response)."""
         self.decisions[varname] = accepted
         if accepted:
-            self.versions[varname] = _current_version(varname)
+            self.versions[varname] = group_version(varname)
         else:
             self.versions.pop(varname, None)
         self.dirty = True
@@ -188,7 +189,7 @@ class ConsentState:
             if decision is False:
                 values[varname] = DECLINED
             elif decision is True:
-                values[varname] = self.versions.get(varname) or _current_version(varname)
+                values[varname] = self.versions.get(varname) or group_version(varname)
         return values
 
 
@@ -212,11 +213,6 @@ def _verified_visitor(value: str) -> str | None:
     except signing.BadSignature:
         return None
     return visitor_id if VISITOR_ID.match(visitor_id) else None
-
-
-def _current_version(varname: str) -> str:
-    group = optional_groups().get(varname)
-    return group.get_version() if group else ""
 
 
 def consent_of(request: HttpRequest) -> ConsentState:

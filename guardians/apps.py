@@ -7,4 +7,7 @@ class GuardiansConfig(AppConfig):
     verbose_name = _("Guardians")
 
     def ready(self) -> None:
-        from guardians import receivers  # noqa: F401
+        from consent.signals import policy_agreed
+        from guardians.receivers import agree_for_wards
+
+        policy_agreed.connect(agree_for_wards)

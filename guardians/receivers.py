@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
-
 from consent.models import PolicyAcceptance, PolicyVersion
-from consent.signals import policy_agreed
 from guardians.models import Guardianship
 from guardians.services import record_guardian_decision
 
 
-@receiver(policy_agreed)
 def agree_for_wards(
     sender: Any, user: Any, version: PolicyVersion, request: Any, **kwargs: Any
 ) -> None:
