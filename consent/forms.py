@@ -5,8 +5,6 @@ from typing import Any
 
 from cookie_consent.cache import all_cookie_groups
 from django import forms
-from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from consent.cookies import THEMES
@@ -14,19 +12,7 @@ from consent.markers import named_url_patterns
 from consent.models import ConsentSource, Recipient
 
 
-class NextMixin(forms.Form):
-    next = forms.CharField(required=False, max_length=2000)
-
-    def next_url(self, request: HttpRequest, default: str = "/") -> str:
-        target = self.cleaned_data.get("next") or ""
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return str(target)
-        return default
-
-
-class CookieChoiceForm(NextMixin):
+class CookieChoiceForm(forms.Form):
     """Accept or decline some cookie groups (``cookie_groups``), or all of them (``all_groups``)."""
 
     cookie_groups = forms.MultipleChoiceField(required=False)
@@ -58,7 +44,7 @@ class CookieChoiceForm(NextMixin):
         return data
 
 
-class ThemeForm(NextMixin):
+class ThemeForm(forms.Form):
     theme = forms.ChoiceField(choices=[(theme, theme) for theme in THEMES])
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consent.cookies import visitor_id, write_prefs
-from consent.forms import BeaconForm, CookieChoiceForm, NextMixin, ThemeForm
+from consent.forms import BeaconForm, CookieChoiceForm, ThemeForm
 from consent.groups import all_groups
 from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
@@ -19,6 +20,11 @@ from consent.state import consent_of
 from consent.throttle import rate_limited
 
 FETCH_HEADER = "X-Cookie-Consent-Fetch"
+
+
+def next_url(request: HttpRequest) -> str:
+    """Where to go back to: the ``next`` parameter when it is safe (allauth's rule), else home."""
+    return get_next_redirect_url(request) or "/"
 
 
 @cabin_open
@@ -43,7 +49,7 @@ def _choose(request: HttpRequest, *, accept: bool) -> HttpResponse:
     if request.headers.get(FETCH_HEADER):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
-        response = redirect(form.next_url(request))
+        response = redirect(next_url(request))
     consent_choose(
         request=request,
         response=response,
@@ -77,7 +83,7 @@ def theme(request: HttpRequest) -> HttpResponse:
         return render(
             request, "consent/choice_invalid.html", {"form": form}, status=HTTPStatus.BAD_REQUEST
         )
-    response = redirect(form.next_url(request))
+    response = redirect(next_url(request))
     if not write_prefs(request, response, theme=form.cleaned_data["theme"]):
         return render(request, "consent/needs_personalisation.html", status=HTTPStatus.FORBIDDEN)
     return response
@@ -110,9 +116,7 @@ def beacon(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def policy_agree(request: HttpRequest) -> HttpResponse:
     """ "We've updated our Privacy Policy": the change summary, the texts, and "I agree"."""
-    next_url = NextMixin(request.GET or request.POST)
-    next_url.is_valid()
-    target = next_url.next_url(request, default="/")
+    target = next_url(request)
     required = PolicyVersion.objects.requiring_agreement()
     if required is None or PolicyAcceptance.objects.covers(user=request.user, version=required):
         return redirect(target)

@@ -12,6 +12,14 @@ from guardians.models import Guardianship
 from guardians.services import guardianship_start
 
 
+def validate_not_own_email(guardian_email: str, own_email: str) -> None:
+    """A teen cannot be their own guardian: the two addresses must differ."""
+    if guardian_email.strip().lower() == own_email.strip().lower():
+        raise forms.ValidationError(
+            _("Your guardian's email must be different from your own."), code="own_email"
+        )
+
+
 class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
     """Step 2 of sign-up for under-16s: no optional fields, and the guardian's email."""
 
@@ -25,10 +33,11 @@ class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         email, guardian_email = data.get("email"), data.get("guardian_email")
-        if email and guardian_email and email.strip().lower() == guardian_email.strip().lower():
-            self.add_error(
-                "guardian_email", _("Your guardian's email must be different from your own.")
-            )
+        if email and guardian_email:
+            try:
+                validate_not_own_email(guardian_email, email)
+            except forms.ValidationError as error:
+                self.add_error("guardian_email", error)
         return data
 
     def signup(self, request: Any, user: User) -> None:
@@ -46,8 +55,7 @@ class GuardianEmailForm(forms.Form):
 
     def clean_guardian_email(self) -> str:
         value: str = self.cleaned_data["guardian_email"]
-        if value.strip().lower() == self.teen.email.strip().lower():
-            raise forms.ValidationError(_("Your guardian's email must be different from your own."))
+        validate_not_own_email(value, self.teen.email)
         return value
 
 
