@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -60,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponseBase:
     if age_screen.answer(request) is None:
         return _age_screen(request)
     if age_screen.band(request) is AgeBand.UNDER_16 and teen_signup_form() is None:
-        return render(request, "accounts/signup_closed.html", status=403)
+        return render(request, "accounts/signup_closed.html", status=HTTPStatus.FORBIDDEN)
     response: HttpResponseBase = _signup(request)
     return response
 
@@ -156,10 +157,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
     decided_by_guardian = bool(getattr(request, "policy_needs_guardian", False))
     if request.method == "POST":
         if decided_by_guardian:
-            return render(request, "403.html", status=HTTPStatus.FORBIDDEN)
+            raise PermissionDenied
         form = SharingChoiceForm(request.POST)
         if not form.is_valid():
-            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+            raise BadRequest
         recipient = form.cleaned_data["recipient"]
         sharing_permission_set(
             request=request, person=member, recipient=recipient, grant=form.grant

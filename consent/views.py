@@ -4,7 +4,8 @@ from http import HTTPStatus
 
 from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -124,7 +125,7 @@ def policy_agree(request: HttpRequest) -> HttpResponse:
     needs_guardian = bool(getattr(request, "policy_needs_guardian", False))
     if request.method == "POST":
         if needs_guardian:
-            return HttpResponseForbidden()
+            raise PermissionDenied
         policy_version_agree(request=request, version=required)
         request.session[POLICY_OK_SESSION_KEY] = required.version
         return redirect(target)

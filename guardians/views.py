@@ -6,6 +6,7 @@ from typing import cast
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -195,7 +196,7 @@ def ward_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     guardianship = _ward(request, pk)
     form = SharingChoiceForm(request.POST)
     if not form.is_valid():
-        return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        raise BadRequest
     sharing_permission_set(
         request=request,
         person=guardianship.teen,
