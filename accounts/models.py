@@ -427,7 +427,7 @@ class AdminAction(ActedByStaff):
     change_message = models.TextField(_("change"), blank=True)
     action_time = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
-    objects: ClassVar[AdminActionQuerySet] = AdminActionQuerySet.as_manager()  # type: ignore[assignment]
+    objects = AdminActionQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Changes staff made to your data"),
         owner="person",

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import cast
 
 from allauth.account.decorators import reauthentication_required
 from allauth.account.views import SignupView as AllauthSignupView
@@ -22,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import age_screen
 from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, ProfileForm
-from accounts.models import AgeBand, ErasureReceipt, User
+from accounts.http import AuthenticatedRequest
+from accounts.models import AgeBand, ErasureReceipt
 from accounts.personal_data import export_download, export_user_data
 from accounts.services import user_erase
 from consent.cookies import forget_this_browser
@@ -79,19 +79,19 @@ def _age_screen(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/user_detail.html", {"member": request.user})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    member = cast(User, request.user)
+def profile(request: AuthenticatedRequest) -> HttpResponse:
+    member = request.user
     form = ProfileForm(
         request.POST if request.method == "POST" else None,
         instance=member,
         # A higher layer may lock the profile (a guardian's restrictions), with the reason.
-        lock=getattr(request, "profile_lock", None),
+        lock=request.profile_lock,
     )
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -105,7 +105,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def data(request: HttpRequest) -> HttpResponse:
+def data(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/user_data.html",
@@ -116,7 +116,7 @@ def data(request: HttpRequest) -> HttpResponse:
 @policy_gate_exempt
 @login_required
 @require_safe
-def data_json(request: HttpRequest) -> HttpResponse:
+def data_json(request: AuthenticatedRequest) -> HttpResponse:
     return export_download(request.user, filename="tomato-my-data.json")
 
 
@@ -124,10 +124,10 @@ def data_json(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: AuthenticatedRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = cast(User, request.user)
+        user = request.user
         receipt = user_erase(
             user_id=user.pk,
             reason=ErasureReceipt.Reason.ACCOUNT_DELETION,
@@ -150,11 +150,11 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sharing(request: HttpRequest) -> HttpResponse:
+def sharing(request: AuthenticatedRequest) -> HttpResponse:
     """Data-sharing permissions (basis (b)): grant and withdraw, per recipient."""
-    member = cast(User, request.user)
+    member = request.user
     # Under a guardian's care, the guardian decides (a higher layer says so).
-    decided_by_guardian = bool(getattr(request, "policy_needs_guardian", False))
+    decided_by_guardian = request.policy_needs_guardian
     if request.method == "POST":
         if decided_by_guardian:
             raise PermissionDenied

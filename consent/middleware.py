@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
+from consent.http import Request
 from consent.markers import CONSENT_EXEMPT, POLICY_GATE_EXEMPT, is_marked
 from consent.models import PolicyAcceptance, PolicyVersion
 from consent.services import account_choices_apply, consent_records_write_server
@@ -31,7 +32,10 @@ class ConsentMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    def __call__(self, request: Request) -> HttpResponseBase:
+        # The defaults of the hooks a higher layer's middleware fills in process_view.
+        request.policy_needs_guardian = False
+        request.profile_lock = None
         response = self.get_response(request)
         state = getattr(request, "consent", None)
         if isinstance(state, ConsentState):

@@ -100,7 +100,7 @@ class PolicyVersion(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects: ClassVar[PolicyVersionQuerySet] = PolicyVersionQuerySet.as_manager()  # type: ignore[assignment]
+    objects = PolicyVersionQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
 
     class Meta:
@@ -179,7 +179,7 @@ class PolicyAcceptance(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, db_index=True)
 
-    objects: ClassVar[PolicyAcceptanceQuerySet] = PolicyAcceptanceQuerySet.as_manager()  # type: ignore[assignment]
+    objects = PolicyAcceptanceQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Privacy policy acceptances"),
         owner="user",
@@ -264,7 +264,7 @@ class ConsentRecord(models.Model):
     )
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
-    objects: ClassVar[ConsentRecordQuerySet] = ConsentRecordQuerySet.as_manager()  # type: ignore[assignment]
+    objects = ConsentRecordQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Consent history"),
         owner="user",
@@ -404,7 +404,7 @@ class Recipient(models.Model):
     is_active = models.BooleanField(_("offered to members"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects: ClassVar[RecipientQuerySet] = RecipientQuerySet.as_manager()  # type: ignore[assignment]
+    objects = RecipientQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
 
     class Meta:
@@ -466,7 +466,7 @@ class SharingPermission(models.Model):
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
-    objects: ClassVar[SharingPermissionQuerySet] = SharingPermissionQuerySet.as_manager()  # type: ignore[assignment]
+    objects = SharingPermissionQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Data-sharing permissions"),
         owner="user",

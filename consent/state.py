@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from cookie_consent.cache import all_cookie_groups
 from cookie_consent.conf import settings as cc_settings
@@ -24,6 +25,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from consent.groups import group_version
+from consent.http import Request
 from consent.models import ConsentSource
 
 VISITOR_KEY = "id"
@@ -217,8 +219,9 @@ def _verified_visitor(value: str) -> str | None:
 
 def consent_of(request: HttpRequest) -> ConsentState:
     """The request's consent state (set by ``ConsentMiddleware``; computed if it is absent)."""
-    state = getattr(request, "consent", None)
+    typed = cast(Request, request)
+    state = getattr(typed, "consent", None)
     if not isinstance(state, ConsentState):
         state = ConsentState.from_request(request)
-        request.consent = state  # type: ignore[attr-defined]
+        typed.consent = state
     return state

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consent.cookies import visitor_id, write_prefs
 from consent.forms import BeaconForm, CookieChoiceForm, ThemeForm
 from consent.groups import all_groups
+from consent.http import Request
 from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
 from consent.models import PageView, PolicyAcceptance, PolicyVersion
@@ -115,14 +116,14 @@ def beacon(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def policy_agree(request: HttpRequest) -> HttpResponse:
+def policy_agree(request: Request) -> HttpResponse:
     """ "We've updated our Privacy Policy": the change summary, the texts, and "I agree"."""
     target = next_url(request)
     required = PolicyVersion.objects.requiring_agreement()
     if required is None or PolicyAcceptance.objects.covers(user=request.user, version=required):
         return redirect(target)
     # A teen under a guardian's care waits for the guardian to agree (a higher layer says so).
-    needs_guardian = bool(getattr(request, "policy_needs_guardian", False))
+    needs_guardian = request.policy_needs_guardian
     if request.method == "POST":
         if needs_guardian:
             raise PermissionDenied

@@ -4,26 +4,31 @@ what the guardian allows (``request.profile_lock``, and the consent hook)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from consent.http import Request
 from consent.markers import CABIN_OPEN, is_marked
 from guardians.models import Guardianship
 
 
+class _CachingRequest(HttpRequest):
+    guardianship: Guardianship | None
+
+
 def guardianship_of(request: HttpRequest) -> Guardianship | None:
     """The guardianship of the logged-in teen, looked up once per request."""
-    if not hasattr(request, "_guardianship"):
+    cache = cast(_CachingRequest, request)
+    if not hasattr(cache, "guardianship"):
         user = request.user
-        found = None
-        if user.is_authenticated:
-            found = Guardianship.objects.filter(teen=user).first()
-        request._guardianship = found  # type: ignore[attr-defined]
-    cached: Guardianship | None = request._guardianship  # type: ignore[attr-defined]
-    return cached
+        cache.guardianship = (
+            Guardianship.objects.filter(teen=user).first() if user.is_authenticated else None
+        )
+    return cache.guardianship
 
 
 class CabinMiddleware:
@@ -38,7 +43,7 @@ class CabinMiddleware:
 
     def process_view(
         self,
-        request: HttpRequest,
+        request: Request,
         view_func: Callable[..., HttpResponseBase],
         view_args: tuple[object, ...],
         view_kwargs: dict[str, object],
@@ -49,9 +54,9 @@ class CabinMiddleware:
         if not guardianship.is_active and not is_marked(view_func, CABIN_OPEN):
             return redirect(reverse("guardians:waiting"))
         # A material policy change is agreed to by the guardian, for the teen.
-        request.policy_needs_guardian = True  # type: ignore[attr-defined]
+        request.policy_needs_guardian = True
         if not guardianship.profile_editable:
-            request.profile_lock = (  # type: ignore[attr-defined]
+            request.profile_lock = (
                 _("Your guardian has stopped further collection of your information.")
                 if guardianship.collection_stopped
                 else _("Your guardian has not allowed the optional profile fields.")

@@ -105,7 +105,7 @@ class Guardianship(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
-    objects: ClassVar[GuardianshipQuerySet] = GuardianshipQuerySet.as_manager()  # type: ignore[assignment]
+    objects = GuardianshipQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Guardian link"),
         owner="teen",
@@ -204,7 +204,7 @@ class GuardianRequest(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
-    objects: ClassVar[GuardianRequestQuerySet] = GuardianRequestQuerySet.as_manager()  # type: ignore[assignment]
+    objects = GuardianRequestQuerySet.as_manager()
     personal_data: ClassVar[PersonalData] = PersonalData(
         title=_("Requests to your guardian"),
         owner="guardianship__teen",

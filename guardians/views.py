@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import cast
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.models import User
+from accounts.http import AuthenticatedRequest
 from accounts.personal_data import export_download, export_user_data
 from consent.forms import SharingChoiceForm
 from consent.markers import cabin_open, secret_in_url
@@ -50,7 +49,7 @@ LINK_ERROR_STATUS = {
 # --- The teen, waiting -------------------------------------------------------------
 
 
-def _awaiting(request: HttpRequest) -> Guardianship:
+def _awaiting(request: AuthenticatedRequest) -> Guardianship:
     guardianship = guardianship_of(request)
     if guardianship is None or guardianship.is_active:
         raise Http404
@@ -60,12 +59,12 @@ def _awaiting(request: HttpRequest) -> Guardianship:
 @cabin_open
 @login_required
 @require_safe
-def waiting(request: HttpRequest) -> HttpResponse:
+def waiting(request: AuthenticatedRequest) -> HttpResponse:
     guardianship = guardianship_of(request)
     if guardianship is None or guardianship.is_active:
         return redirect("accounts:me")
     latest = guardianship.requests.order_by("-sent_at").first()
-    teen = cast(User, request.user)
+    teen = request.user
     return render(
         request,
         "guardians/waiting.html",
@@ -80,7 +79,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
 @cabin_open
 @login_required
 @require_POST
-def resend(request: HttpRequest) -> HttpResponse:
+def resend(request: AuthenticatedRequest) -> HttpResponse:
     guardianship = _awaiting(request)
     if limited := rate_limited(request, "guardian_request", user=request.user):
         return limited
@@ -92,9 +91,9 @@ def resend(request: HttpRequest) -> HttpResponse:
 @cabin_open
 @login_required
 @require_POST
-def change_email(request: HttpRequest) -> HttpResponse:
+def change_email(request: AuthenticatedRequest) -> HttpResponse:
     guardianship = _awaiting(request)
-    teen = cast(User, request.user)
+    teen = request.user
     form = GuardianEmailForm(request.POST, teen=teen)
     if not form.is_valid():
         latest = guardianship.requests.order_by("-sent_at").first()
@@ -162,19 +161,19 @@ def _consent(request: HttpRequest, guardian_request: GuardianRequest) -> HttpRes
 
 @login_required
 @require_safe
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthenticatedRequest) -> HttpResponse:
     wards = Guardianship.objects.for_guardian(request.user).order_by("teen__username")
     return render(request, "guardians/guardianship_list.html", {"wards": wards})
 
 
-def _ward(request: HttpRequest, pk: int) -> Guardianship:
+def _ward(request: AuthenticatedRequest, pk: int) -> Guardianship:
     """One of the logged-in guardian's own wards; anyone else's is a 404."""
     return get_object_or_404(Guardianship.objects.for_guardian(request.user), pk=pk)
 
 
 @login_required
 @require_safe
-def ward(request: HttpRequest, pk: int) -> HttpResponse:
+def ward(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     guardianship = _ward(request, pk)
     return render(
         request,
@@ -191,7 +190,7 @@ def ward(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ward_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_sharing(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The guardian grants or withdraws a data-sharing permission for the ward."""
     guardianship = _ward(request, pk)
     form = SharingChoiceForm(request.POST)
@@ -210,7 +209,7 @@ def ward_sharing(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ward_switches(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_switches(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     guardianship = _ward(request, pk)
     form = GuardianSwitchesForm(request.POST)
     form.is_valid()  # two optional booleans: always valid
@@ -226,7 +225,7 @@ def ward_switches(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ward_stop(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_stop(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     guardianship_set_collection(request=request, guardianship=_ward(request, pk), stopped=True)
     messages.success(request, _("Further collection is stopped. The profile is frozen."))
     return redirect("guardians:ward", pk=pk)
@@ -234,7 +233,7 @@ def ward_stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ward_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_resume(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     guardianship_set_collection(request=request, guardianship=_ward(request, pk), stopped=False)
     messages.success(request, _("Collection has resumed."))
     return redirect("guardians:ward", pk=pk)
@@ -242,12 +241,12 @@ def ward_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def ward_download(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return export_download(_ward(request, pk).teen, filename="tomato-child-data.json")
 
 
 @login_required
-def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def ward_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     # Someone else's ward is a 404 before anything else, re-authentication included.
     response: HttpResponse = _ward_delete(request, _ward(request, pk))
     return response
@@ -255,7 +254,7 @@ def ward_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
-def _ward_delete(request: HttpRequest, guardianship: Guardianship) -> HttpResponse:
+def _ward_delete(request: AuthenticatedRequest, guardianship: Guardianship) -> HttpResponse:
     form = WardDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         receipt = ward_erase(request=request, guardianship=guardianship)
