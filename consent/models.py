@@ -1,4 +1,6 @@
-"""What people agreed to. This module holds the versions of the privacy policy."""
+"""What people agreed to, and what was shared: policy versions and their acceptances,
+consent records and the choices stored on an account, beacon page views, recipients with
+the sharing permissions people give them, and the register of disclosures."""
 
 from __future__ import annotations
 

@@ -176,7 +176,8 @@ class ConsentState:
         return bool(self.undecided) or self.gpc_applied
 
     def status(self, varname: str) -> str:
-        """ "accepted", "declined" or "undecided", as the settings page shows it."""
+        """The group's state on the settings page: "accepted", "declined", "undecided", or
+        "off" for a group forced off for this person (an under-16's analytics, say)."""
         if varname in self.forced_off:
             return "off"
         decision = self.decisions.get(varname)
