@@ -12,9 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HOBBIES_MAX_LENGTH, Gender, User
+from accounts.services import signup_policy_accept
 from accounts.validators import validate_no_payment_details
 from consent.cookies import read_prefs
-from consent.models import PolicyAcceptance, PolicyVersion
 from consent.state import consent_of
 
 OLDEST_BIRTH_YEAR = 1900
@@ -56,11 +56,7 @@ class PolicyAgreementMixin(forms.Form):
         )
 
     def record_policy_acceptance(self, user: User) -> None:
-        version = PolicyVersion.objects.current()
-        if version is not None:
-            PolicyAcceptance.objects.record(
-                user=user, version=version, source=PolicyAcceptance.Source.SIGNUP
-            )
+        signup_policy_accept(user=user)
 
 
 class MemberSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]

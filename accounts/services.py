@@ -13,10 +13,22 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ErasureReceipt, staff_role
+from accounts.models import ErasureReceipt, User, staff_role
 from accounts.personal_data import erase_rows, erasure_plan
 from accounts.tasks import send_erasure_receipt
+from consent.models import PolicyAcceptance, PolicyVersion
 from consent.privacy import subject_hash
+
+
+def signup_policy_accept(*, user: User) -> PolicyAcceptance | None:
+    """Record that a new account agreed to the current policy when signing up (the box
+    ticked on the sign-up form); nothing while no policy version is published."""
+    version = PolicyVersion.objects.current()
+    if version is None:
+        return None
+    return PolicyAcceptance.objects.record(
+        user=user, version=version, source=PolicyAcceptance.Source.SIGNUP
+    )
 
 
 @transaction.atomic
