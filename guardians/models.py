@@ -166,6 +166,10 @@ class GuardianRequestQuerySet(models.QuerySet["GuardianRequest"]):
     def overdue(self, now: datetime.datetime) -> GuardianRequestQuerySet:
         return self.pending().filter(expires_at__lte=now)
 
+    def open(self, now: datetime.datetime) -> GuardianRequestQuerySet:
+        """Pending and not yet expired: the guardian can still answer (``is_open``)."""
+        return self.pending().filter(expires_at__gt=now)
+
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(24)
