@@ -51,6 +51,11 @@ def login_code_in(message) -> str:
     return match.group(1)
 
 
+def logged_in_user_id(client):
+    """The id (a string) of the user the test client's session is logged in as, or None."""
+    return client.session.get("_auth_user_id")
+
+
 @pytest.fixture
 def choose(client):
     """Post a choice as the banner or the settings page would."""

@@ -32,7 +32,7 @@ from accounts.mfa import (
     proved_email_control,
 )
 from accounts.models import User
-from tests.conftest import login_code_in
+from tests.conftest import logged_in_user_id, login_code_in
 from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 migration = importlib.import_module("accounts.migrations.0007_encrypt_mfa_secrets")
@@ -51,10 +51,6 @@ def log_in(client, user, password=PASSWORD):
 def stored_data(authenticator):
     """The row as the database holds it, read again."""
     return Authenticator.objects.values_list("data", flat=True).get(pk=authenticator.pk)
-
-
-def logged_in_user_id(client):
-    return client.session.get("_auth_user_id")
 
 
 @pytest.mark.django_db

@@ -1,5 +1,7 @@
 """`manage.py demo` (`make demo`): one account of each kind, and how to log in as each."""
 
+import datetime
+import logging
 import re
 from http import HTTPStatus
 from io import StringIO
@@ -8,9 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
+from django.urls import resolve, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from consent.models import (
@@ -25,9 +29,13 @@ from consent.models import (
     Recipient,
     SharingPermission,
 )
+from consent.services import sharing_permission_set
+from consent.state import ANALYTICS, PREFERENCES
+from guardians.forms import GuardianDecisionForm
 from guardians.models import GuardianRequest, Guardianship
 from guardians.tokens import read_token
-from tests.conftest import login_code_in
+from tests.conftest import logged_in_user_id, login_code_in
+from tests.factories import UserFactory
 from tomato.management.commands.demo import (
     GUARDIAN,
     MEMBER,
@@ -37,6 +45,7 @@ from tomato.management.commands.demo import (
     TEEN,
     TEEN_AGE,
     email_of,
+    request_as,
 )
 
 ACCOUNTS = [SUPERUSER, MEMBER, TEEN, GUARDIAN]
@@ -66,16 +75,13 @@ def passwords_in(output):
 
 def request_of(output):
     """The guardian request that the printed consent link stands for."""
-    token = urlsplit(LINK_LINE.search(output).group(1)).path.split("/")[-2]
-    return read_token(token)
+    match = resolve(urlsplit(LINK_LINE.search(output).group(1)).path)
+    assert match.view_name == "guardians:consent"
+    return read_token(match.kwargs["token"])
 
 
 def log_in(client, username, password, path=None):
     return client.post(path or reverse("account_login"), {"login": username, "password": password})
-
-
-def logged_in_user_id(client):
-    return client.session.get("_auth_user_id")
 
 
 @pytest.mark.django_db
@@ -105,15 +111,17 @@ def test_the_member_has_a_policy_acceptance_and_a_consent_history(run_demo):
     acceptance = PolicyAcceptance.objects.get(user=member)
     assert acceptance.policy_version == PolicyVersion.objects.current()
     assert acceptance.source == PolicyAcceptance.Source.SIGNUP
-    history = ConsentRecord.objects.filter(user=member, group__in=["preferences", "analytics"])
-    assert sorted(history.values_list("group", "action", "source")) == [
-        ("analytics", ConsentAction.ACCEPT, ConsentSource.BANNER),
-        ("analytics", ConsentAction.DECLINE, ConsentSource.SETTINGS),
-        ("preferences", ConsentAction.ACCEPT, ConsentSource.BANNER),
-    ]
+    history = ConsentRecord.objects.filter(user=member, group__in=[PREFERENCES, ANALYTICS])
+    assert sorted(history.values_list("group", "action", "source")) == sorted(
+        [
+            (PREFERENCES, ConsentAction.ACCEPT, ConsentSource.BANNER),
+            (ANALYTICS, ConsentAction.ACCEPT, ConsentSource.BANNER),
+            (ANALYTICS, ConsentAction.DECLINE, ConsentSource.SETTINGS),
+        ]
+    )
     assert {record.subject_type for record in history} == {ConsentRecord.SubjectType.MEMBER}
     stored = dict(AccountCookieChoice.objects.filter(user=member).values_list("group", "accepted"))
-    assert stored == {"preferences": True, "analytics": False}
+    assert stored == {PREFERENCES: True, ANALYTICS: False}
 
 
 @pytest.mark.django_db
@@ -129,8 +137,7 @@ def test_the_teen_is_cabined_with_a_pending_request_emailed_to_the_guardian(run_
     assert request.email == email_of(GUARDIAN)
     assert [message.to for message in mailoutbox] == [[email_of(GUARDIAN)]]
     assert PolicyAcceptance.objects.filter(user=teen).exists()
-    link = LINK_LINE.search(output).group(1)
-    assert urlsplit(link).path.startswith("/guardian/consent/")
+    assert request_of(output) == request
 
 
 @pytest.mark.django_db
@@ -231,7 +238,7 @@ def test_the_guardian_approves_through_the_printed_link_and_a_second_run_says_so
     link = urlsplit(LINK_LINE.search(output).group(1)).path
     log_in(client, GUARDIAN, passwords_in(output)[GUARDIAN])
     assert client.get(link).status_code == HTTPStatus.OK
-    response = client.post(link, {"decision": "approve"})
+    response = client.post(link, {"decision": GuardianDecisionForm.APPROVE})
     assert response.status_code == HTTPStatus.FOUND
     again = run_demo()
     assert "approved by the guardian" in again
@@ -248,3 +255,74 @@ def test_a_given_password_is_checked_then_used_for_every_account(run_demo, clien
     assert set(passwords_in(output).values()) == {"ripe-red-tomatoes-2026"}
     response = log_in(client, MEMBER, "ripe-red-tomatoes-2026")
     assert response["Location"] == reverse("accounts:me")
+
+
+@pytest.mark.django_db
+def test_a_superuser_with_two_factor_is_told_so_and_keeps_it(run_demo):
+    run_demo()
+    superuser = User.objects.get(username=SUPERUSER)
+    authenticator = TOTP.activate(superuser, generate_totp_secret()).instance
+    output = run_demo()
+    assert re.search(r"^Superuser, two-factor set up \(reused\)$", output, re.M)
+    assert "Two-factor is already set up on this account" in output
+    assert "ready to enrol" not in output
+    assert list(Authenticator.objects.filter(user=superuser)) == [authenticator]
+    superuser.refresh_from_db()
+    assert (superuser.is_active, superuser.is_staff, superuser.is_superuser) == (True, True, True)
+
+
+@pytest.mark.django_db
+def test_the_demo_refuses_when_another_account_uses_a_demo_address(run_demo):
+    other = UserFactory(username="tomato-grower", email=email_of(MEMBER))
+    with pytest.raises(
+        CommandError, match=f"Another account already uses {re.escape(other.email)}"
+    ):
+        run_demo()
+    assert not User.objects.filter(username__in=ACCOUNTS).exists()
+    assert User.objects.get(email=email_of(MEMBER)) == other
+
+
+@pytest.mark.django_db
+def test_an_expired_guardian_request_is_replaced_on_a_second_run(run_demo, mailoutbox):
+    run_demo()
+    expired = GuardianRequest.objects.get()
+    expired.expires_at = timezone.now() - datetime.timedelta(minutes=1)
+    expired.save(update_fields=["expires_at"])
+    mailoutbox.clear()
+    output = run_demo()
+    expired.refresh_from_db()
+    assert expired.status == GuardianRequest.Status.REPLACED
+    new = GuardianRequest.objects.exclude(pk=expired.pk).get()
+    assert new.is_open
+    assert new.email == email_of(GUARDIAN)
+    assert request_of(output) == new
+    assert [message.to for message in mailoutbox] == [[email_of(GUARDIAN)]]
+
+
+@pytest.mark.django_db
+def test_a_recipient_taken_off_offer_gets_no_permission_on_a_second_run(run_demo):
+    run_demo()
+    member = User.objects.get(username=MEMBER)
+    recipient = Recipient.objects.get(name=RECIPIENT_NAME)
+    sharing_permission_set(
+        request=request_as(member), person=member, recipient=recipient, grant=False
+    )
+    recipient.is_active = False
+    recipient.save(update_fields=["is_active"])
+    output = run_demo()
+    assert not SharingPermission.objects.current().filter(user=member, recipient=recipient).exists()
+    assert f"{RECIPIENT_NAME}: not offered to members" in output
+    assert Disclosure.objects.filter(listed_recipient=recipient).count() == 1
+
+
+@pytest.mark.django_db
+def test_no_password_reaches_a_log(run_demo, caplog):
+    # "django" logs at INFO in the settings: lowered too, so every SQL statement is seen.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django")
+    given = "ripe-red-tomatoes-2026"
+    passwords = set(passwords_in(run_demo()).values()) | {given}
+    run_demo("--password", given)
+    assert any(record.name == "django.db.backends" for record in caplog.records)
+    logged = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+    assert not [password for password in passwords if password in logged]

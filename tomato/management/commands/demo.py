@@ -2,8 +2,13 @@
 
 A verified superuser who has not set up two-factor yet, a member with a consent
 history, a teen whose guardian has not answered yet (and that guardian's account), and
-a recipient with the member's permission and a disclosure on record. Everything is made
-through the apps' own services, as the site would make it, so the audit rows are there.
+a recipient with the member's permission and a disclosure on record.
+
+The accounts are made with Django's user manager (``create_user``, ``create_superuser``)
+and their addresses with allauth's; what follows, as the site would do it, goes through
+the apps' own services, so the audit rows are there: the sign-up's policy acceptance,
+the cookie choices, the guardian's request, the permission and the disclosure. The one
+row made directly is the recipient, which staff create in the admin.
 
 DEBUG only, since it prints passwords. Safe to run twice: it reuses the accounts (found
 by username), gives each a new password, and adds back only what is missing.
@@ -30,13 +35,12 @@ from django.utils import timezone
 
 from accounts.mfa import is_staff_without_two_factor
 from accounts.models import CONSENT_AGE, Gender, User, years_before
+from accounts.services import signup_policy_accept
 from consent.models import (
     ConsentRecord,
     ConsentSource,
     DisclosureSubject,
     LegalBasis,
-    PolicyAcceptance,
-    PolicyVersion,
     Recipient,
 )
 from consent.services import (
@@ -145,34 +149,35 @@ def account(
     password: str | None,
     *,
     profile: dict[str, object] | None = None,
-    staff: bool = False,
+    superuser: bool = False,
 ) -> tuple[User, bool, str]:
     """The demo account of this username, made or reused, with a new password and its
     address verified and primary (so it logs in without confirming it first)."""
     email = email_of(username)
     user = User.objects.filter(username=username).first()
     created = user is None
-    if user is None:
-        if User.objects.filter(email__iexact=email).exists():
-            raise CommandError(
-                f"Another account already uses {email}: change its address, then run the "
-                "demo again."
-            )
-        user = User(username=username, email=email, **(profile or {}))
+    if user is None and User.objects.filter(email__iexact=email).exists():
+        raise CommandError(
+            f"Another account already uses {email}: change its address, then run the demo again."
+        )
     if password is None:
         password = new_password()
     else:
         try:
-            validate_password(password, user)
+            validate_password(password, user or User(username=username, email=email))
         except ValidationError as error:
             raise CommandError(
                 f"--password is refused for {username}: {' '.join(error.messages)}"
             ) from None
-    user.set_password(password)
-    user.is_active = True
-    if staff:
-        user.is_staff = user.is_superuser = True
-    user.save()
+    if user is None:
+        create = User.objects.create_superuser if superuser else User.objects.create_user
+        user = create(username, email, password, **(profile or {}))
+    else:
+        user.set_password(password)
+        user.is_active = True
+        if superuser:
+            user.is_staff = user.is_superuser = True
+        user.save()
     # allauth's own way to add an address (no confirmation mail: it is verified here).
     address = EmailAddress.objects.add_email(None, user, email)
     address.set_verified()
@@ -181,13 +186,15 @@ def account(
     return user, created, password
 
 
-def agree_at_signup(user: User) -> None:
-    """The policy acceptance sign-up records."""
-    version = PolicyVersion.objects.current()
-    if version is not None:
-        PolicyAcceptance.objects.record(
-            user=user, version=version, source=PolicyAcceptance.Source.SIGNUP
-        )
+def signed_up(
+    username: str, password: str | None, *, profile: dict[str, object]
+) -> tuple[User, bool, str]:
+    """The demo account of a person who signed up: when it is made, the policy acceptance
+    recorded as the sign-up form records it."""
+    user, created, secret = account(username, password, profile=profile)
+    if created:
+        signup_policy_accept(user=user)
+    return user, created, secret
 
 
 def request_as(user: User) -> HttpRequest:
@@ -206,9 +213,10 @@ def login_url(next_path: str = "") -> str:
 
 
 def superuser_login(password: str | None) -> Login:
-    user, created, secret = account(SUPERUSER, password, staff=True)
+    user, created, secret = account(SUPERUSER, password, superuser=True)
+    admin = reverse("admin:index")
     login = Login(
-        role="Superuser", user=user, password=secret, created=created, url=login_url("/admin/")
+        role="Superuser", user=user, password=secret, created=created, url=login_url(admin)
     )
     if is_staff_without_two_factor(user):
         login.role += ", two-factor ready to enrol"
@@ -216,19 +224,19 @@ def superuser_login(password: str | None) -> Login:
             f"After the password, a sign-in code emailed to {user.email}: in development "
             "the console mailer prints it in the terminal running `make run`.",
             "Then the admin sends you to set up two-factor first (an authenticator app, "
-            "recovery codes or a passkey); once it is set up, /admin/ opens.",
+            f"recovery codes or a passkey); once it is set up, {admin} opens.",
         ]
     else:
         login.role += ", two-factor set up"
         login.sees = [
             "Two-factor is already set up on this account: after the password, the code "
-            "of your authenticator app (or a recovery code, or the passkey), then /admin/."
+            f"of your authenticator app (or a recovery code, or the passkey), then {admin}."
         ]
     return login
 
 
 def member_login(password: str | None, *, recorded_by: User) -> tuple[Login, list[str]]:
-    user, created, secret = account(
+    user, created, secret = signed_up(
         MEMBER,
         password,
         profile={
@@ -237,8 +245,6 @@ def member_login(password: str | None, *, recorded_by: User) -> tuple[Login, lis
             "hobbies": "gardening, cooking",
         },
     )
-    if created:
-        agree_at_signup(user)
     cookie_groups = [PREFERENCES, ANALYTICS]
     if not ConsentRecord.objects.filter(user=user, group__in=cookie_groups).exists():
         # First "Accept all" on the banner, later Analytics declined on the settings page.
@@ -264,6 +270,34 @@ def member_login(password: str | None, *, recorded_by: User) -> tuple[Login, lis
             "basis": LegalBasis.INTERACTION,
         },
     )
+    me, data = reverse("accounts:me"), reverse("accounts:data")
+    login = Login(
+        role="Member with consent history",
+        user=user,
+        password=secret,
+        created=created,
+        url=login_url(),
+        sees=[
+            "At login the browser takes the account's cookie choices: Personalisation on, "
+            "Analytics off."
+        ],
+    )
+    if not recipient.is_active:
+        # Staff took it off offer in the admin: nobody can be given a permission for it now,
+        # and a disclosure to it would be refused.
+        login.sees.insert(
+            0,
+            f"My account ({me}). Your data ({data}) lists the policy acceptance and the "
+            "consent history (Accept all on the banner, then Analytics declined in the "
+            "cookie settings).",
+        )
+        return login, [
+            f"{recipient.name}: not offered to members (staff took it off offer), so this "
+            f"run gives it no permission from {user.username} and records no disclosure to "
+            "it; what earlier runs recorded stays. To have the permission granted again, tick "
+            "\u201coffered to members\u201d on the recipient in the admin, then run the demo "
+            "again.",
+        ]
     # Granted again if the member withdrew it, or if the recipient's terms changed since.
     sharing_permission_set(request=request_as(user), person=user, recipient=recipient, grant=True)
     disclosed = DisclosureSubject.objects.filter(user=user, disclosure__listed_recipient=recipient)
@@ -283,20 +317,12 @@ def member_login(password: str | None, *, recorded_by: User) -> tuple[Login, lis
             raise CommandError(
                 f"The demo disclosure to {recipient.name} is refused: {' '.join(refused.messages)}"
             ) from None
-    login = Login(
-        role="Member with consent history",
-        user=user,
-        password=secret,
-        created=created,
-        url=login_url(),
-        sees=[
-            "My account (/me/). Your data (/me/data/) lists the policy acceptance, the "
-            "consent history (Accept all on the banner, then Analytics declined in the "
-            f"cookie settings, then the permission for {recipient.name}) and the disclosure "
-            f"to it; Sharing (/me/sharing/) shows the permission, which can be withdrawn.",
-            "At login the browser takes the account's cookie choices: Personalisation on, "
-            "Analytics off.",
-        ],
+    login.sees.insert(
+        0,
+        f"My account ({me}). Your data ({data}) lists the policy acceptance, the consent "
+        "history (Accept all on the banner, then Analytics declined in the cookie settings, "
+        f"then the permission for {recipient.name}) and the disclosure to it; Sharing "
+        f"({reverse('accounts:sharing')}) shows the permission, which can be withdrawn.",
     )
     recipient_lines = [
         f"{recipient.name}: {recipient.get_basis_display()}",
@@ -310,23 +336,17 @@ def member_login(password: str | None, *, recorded_by: User) -> tuple[Login, lis
 
 def open_request(guardianship: Guardianship, email: str) -> GuardianRequest:
     """The request the guardian can answer now; a new one (emailed) if none is open."""
-    for pending in guardianship.requests.pending():
-        if pending.is_open and pending.email == email:
-            return pending
-    return guardian_request_send(guardianship=guardianship, email=email)
+    found = guardianship.requests.open(timezone.now()).filter(email=email).first()
+    return found or guardian_request_send(guardianship=guardianship, email=email)
 
 
 def teen_and_guardian_logins(password: str | None) -> tuple[Login, Login]:
-    guardian, guardian_created, guardian_secret = account(
+    guardian, guardian_created, guardian_secret = signed_up(
         GUARDIAN, password, profile={"date_of_birth": born_years_ago(GUARDIAN_AGE)}
     )
-    if guardian_created:
-        agree_at_signup(guardian)
-    teen, created, secret = account(
+    teen, created, secret = signed_up(
         TEEN, password, profile={"date_of_birth": born_years_ago(TEEN_AGE)}
     )
-    if created:
-        agree_at_signup(teen)
     guardianship = Guardianship.objects.filter(teen=teen).first()
     if guardianship is None:
         guardianship = guardianship_start(teen=teen, guardian_email=guardian.email)
@@ -340,15 +360,16 @@ def teen_and_guardian_logins(password: str | None) -> tuple[Login, Login]:
         created=guardian_created,
         url=login_url(),
     )
+    me = reverse("accounts:me")
     if guardianship.is_active:
         teen_login.role += ", approved by the guardian"
         teen_login.sees = [
-            "The guardian has approved: My account (/me/), with what the guardian allows "
+            f"The guardian has approved: My account ({me}), with what the guardian allows "
             "(optional profile fields and personalisation start off)."
         ]
         guardian_login.sees = [
-            f"The guardian dashboard (/guardian/) lists {teen.username}: review the data, "
-            "set the switches, stop collection or delete the account."
+            f"The guardian dashboard ({reverse('guardians:portal')}) lists {teen.username}: "
+            "review the data, set the switches, stop collection or delete the account."
         ]
         return teen_login, guardian_login
     found = open_request(guardianship, guardian.email)
@@ -356,7 +377,7 @@ def teen_and_guardian_logins(password: str | None) -> tuple[Login, Login]:
     teen_login.role += ", awaiting the guardian"
     teen_login.sees = [
         "Every page but the policy, the cookie settings and logging out leads to "
-        "/guardian/waiting/ until the guardian answers: the request's status, "
+        f"{reverse('guardians:waiting')} until the guardian answers: the request's status, "
         "\u201cResend request\u201d and \u201cChange guardian's email\u201d.",
     ]
     guardian_login.role += ", asked to approve"
