@@ -4,19 +4,24 @@ The policy asks people not to share "property accounts, bank cards, credit
 cards, third-party payment accounts and corresponding passwords in our
 services"; the site holds them to it by refusing, in free text:
 
-- payment-card numbers: digits written whole or in groups joined by single
-  spaces or dashes, in a card issuer's range and length (``CARD_ISSUERS``),
-  passing the Luhn check; inside a longer run of groups a card number is
-  read from a group of four ("call 555 4111 1111 1111 1111"), so the inner
-  part of an order number like "113-0896303-0491521" is not;
-- IBANs: written whole or in groups of four joined by single spaces or
-  dashes, in any letter case, with a country's own IBAN format and length
-  and the ISO 13616 check digits.
+- payment-card numbers: digits written whole or in groups joined by spaces
+  or dashes, in a card issuer's range and length (``CARD_ISSUERS``), passing
+  the Luhn check; inside a longer run of groups a card number is read from a
+  group of four ("call 555 4111 1111 1111 1111") or from a group long enough
+  to be a card by itself ("flat 3 4111111111111111"), so the inner part of an
+  order number like "113-0896303-0491521" is not;
+- IBANs: written whole or in groups of four joined by spaces or dashes, in
+  any letter case, with a country's own IBAN format and length and the
+  ISO 13616 check digits.
 
-The number checks are python-stdnum's. Phone numbers pass: digits after a "+"
-or starting "00" are a phone number in international form and are never read
-as a card ("+86 138 0013 8000"), and a Chinese mobile written without the "+"
-falls in no issuer's range, none starting with 86 or with 1.
+Any run of whitespace, the non-breaking spaces included, counts as one space
+between groups. The number checks are python-stdnum's. Phone numbers pass:
+digits after a "+" or starting "00" are a phone number in international form
+and are not read as a card ("+86 138 0013 8000") as long as they are no more
+than E.164's 15 digits (without the "00"); a longer run is read as a country
+code followed by groups that may hold a card ("+44 4111 1111 1111 1111"). A
+Chinese mobile written without the "+" falls in no issuer's range, none
+starting with 86 or with 1.
 """
 
 from __future__ import annotations
@@ -39,35 +44,70 @@ PAYMENT_DETAILS_MESSAGE = _(
 
 class CardIssuer(NamedTuple):
     name: str
-    # Leading digits: one prefix ("34") or an inclusive range of prefixes of one length ("51-55").
-    prefixes: tuple[str, ...]
+    # Leading digits, as inclusive ranges of numbers written with as many digits as the
+    # bounds: (34, 34) is a number starting 34, (2221, 2720) one starting 2221 to 2720.
+    ranges: tuple[tuple[int, int], ...]
     lengths: tuple[int, ...]
 
 
+# The first issuer whose range and length a number falls in names it, so a narrow range
+# inside a wider one comes first (RuPay's and Verve's inside Discover's 65).
 CARD_ISSUERS = (
-    CardIssuer("Visa", ("4",), (13, 16, 19)),
-    CardIssuer("Mastercard", ("51-55", "2221-2720"), (16,)),
-    CardIssuer("American Express", ("34", "37"), (15,)),
-    CardIssuer("JCB", ("3528-3589",), (16, 17, 18, 19)),
-    CardIssuer("Discover", ("6011", "644-649", "65"), (16, 17, 18, 19)),
-    CardIssuer("Diners Club", ("36", "300-305", "38-39"), (14, 15, 16, 17, 18, 19)),
+    CardIssuer("Visa", ((4, 4),), (13, 16, 19)),
+    CardIssuer("Mastercard", ((51, 55), (2221, 2720)), (16,)),
+    CardIssuer("American Express", ((34, 34), (37, 37)), (15,)),
+    CardIssuer("JCB", ((3528, 3589),), (16, 17, 18, 19)),
+    CardIssuer("Mir", ((2200, 2204),), (16, 17, 18, 19)),
     # 19-digit UnionPay debit cards are how most Chinese bank accounts are written.
-    CardIssuer("UnionPay", ("62", "81"), (16, 17, 18, 19)),
+    CardIssuer("UnionPay", ((62, 62), (81, 81)), (16, 17, 18, 19)),
+    # RuPay shares 81 with UnionPay, which names those numbers.
+    CardIssuer(
+        "RuPay",
+        (
+            (508500, 508999),
+            (606985, 607984),
+            (608001, 608500),
+            (652150, 653149),
+            (81, 82),
+        ),
+        (16,),
+    ),
+    CardIssuer(
+        "Verve",
+        ((506099, 506198), (507865, 507964), (650002, 650027)),
+        (16, 18, 19),
+    ),
+    CardIssuer("Troy", ((9792, 9792),), (16,)),
+    CardIssuer("Dankort", ((5019, 5019),), (16,)),
+    CardIssuer("Discover", ((6011, 6011), (644, 649), (65, 65)), (16, 17, 18, 19)),
+    CardIssuer("Diners Club", ((36, 36), (300, 305), (38, 39)), (14, 15, 16, 17, 18, 19)),
     # Maestro also issues 12-digit numbers: they pass, being as long as phone numbers and dates.
     CardIssuer(
         "Maestro",
-        ("5018", "5020", "5038", "5893", "6304", "6759", "6761-6763"),
+        (
+            (5018, 5018),
+            (5020, 5020),
+            (5038, 5038),
+            (5893, 5893),
+            (6304, 6304),
+            (6759, 6759),
+            (6761, 6763),
+        ),
         (13, 14, 15, 16, 17, 18, 19),
     ),
 )
 CARD_MIN = min(length for issuer in CARD_ISSUERS for length in issuer.lengths)
 CARD_MAX = max(length for issuer in CARD_ISSUERS for length in issuer.lengths)
 CARD_GROUP = 4
+# The most digits a phone number has in international form (ITU-T E.164).
+PHONE_MAX = 15
 
-# Runs of digit groups joined by single spaces or dashes ("4111 1111-1111 1111"), with the
+# Any run of whitespace, written as one space before the text is read.
+WHITESPACE = re.compile(r"\s+")
+# Runs of digit groups joined by a space or a dash ("4111 1111-1111 1111"), with the
 # "+" of an international phone number in front if there is one.
 DIGIT_RUN = re.compile(r"(?P<plus>\+?)(?P<digits>[0-9]+(?:[ \-][0-9]+)*)")
-# Runs of letter-and-digit groups joined by single spaces or dashes, where an IBAN may be.
+# Runs of letter-and-digit groups joined by a space or a dash, where an IBAN may be.
 WORD_RUN = re.compile(r"[A-Za-z0-9]+(?:[ \-][A-Za-z0-9]+)*", re.ASCII)
 SEPARATOR = re.compile(r"[ \-]")
 # An IBAN starts with a country code and two check digits.
@@ -76,16 +116,15 @@ IBAN_GROUP = 4
 IBAN_MAX = 34
 
 
-def _starts_with(digits: str, prefix: str) -> bool:
-    low, _, high = prefix.partition("-")
-    return low <= digits[: len(low)] <= (high or low)
+def _starts_in(digits: str, low: int, high: int) -> bool:
+    return low <= int(digits[: len(str(low))]) <= high
 
 
 def card_issuer(digits: str) -> CardIssuer | None:
     """The issuer whose range and length the digits fall in, whatever their check digit."""
     for issuer in CARD_ISSUERS:
         if len(digits) in issuer.lengths and any(
-            _starts_with(digits, prefix) for prefix in issuer.prefixes
+            _starts_in(digits, low, high) for low, high in issuer.ranges
         ):
             return issuer
     return None
@@ -95,15 +134,22 @@ def card_number_valid(digits: str) -> bool:
     return card_issuer(digits) is not None and luhn.is_valid(digits)
 
 
+def _spaced(text: str) -> str:
+    return WHITESPACE.sub(" ", text)
+
+
 def contains_card_number(text: str) -> bool:
     """Whether some whole digit groups of the text form a card number."""
-    for run in DIGIT_RUN.finditer(text):
+    for run in DIGIT_RUN.finditer(_spaced(text)):
         groups = SEPARATOR.split(run["digits"])
+        opening = 0  # the group a card may start at, however long it is
         if run["plus"] or groups[0].startswith("00"):
-            continue  # a phone number in international form
-        for start, first in enumerate(groups):
-            if start and len(first) != CARD_GROUP:
-                continue  # inside a run, a card number starts with a group of four
+            if len("".join(groups).removeprefix("00")) <= PHONE_MAX:
+                continue  # a phone number in international form
+            opening = 1  # a country code, then groups that may hold a card
+        for start, head in enumerate(groups):
+            if start != opening and len(head) != CARD_GROUP and len(head) < CARD_MIN:
+                continue  # elsewhere a card starts with a group of four or of a card's length
             digits = ""
             for group in groups[start:]:
                 digits += group
@@ -121,7 +167,7 @@ def iban_valid(candidate: str) -> bool:
 
 def contains_iban(text: str) -> bool:
     """Whether the text holds an IBAN, written whole or in groups of four."""
-    for run in WORD_RUN.finditer(text):
+    for run in WORD_RUN.finditer(_spaced(text)):
         groups = SEPARATOR.split(run.group(0))
         for start, first in enumerate(groups):
             if not IBAN_START.match(first):

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from stdnum import iban, luhn
+from stdnum import ean, iban, luhn
 
-from accounts.validators import validate_no_payment_details
+from accounts.validators import CARD_ISSUERS, validate_no_payment_details
+from tests.accounts.payment_numbers import grouped, iban_with_check, with_check_digit
 
 
 def is_refused(text: str) -> bool:
@@ -21,10 +22,6 @@ def is_refused(text: str) -> bool:
     except ValidationError:
         return True
     return False
-
-
-def grouped(number: str, separator: str, size: int = 4) -> str:
-    return separator.join(number[i : i + size] for i in range(0, len(number), size))
 
 
 # Ordinary text -------------------------------------------------------------------------------
@@ -151,8 +148,7 @@ def date_phrases() -> Iterator[str]:
 
 
 def isbn13(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body.replace("-", "")))
-    return f"{body}-{-total % 10}"
+    return f"{body}-{ean.calc_check_digit(body.replace('-', ''))}"
 
 
 def isbn_phrases() -> Iterator[str]:
@@ -193,6 +189,17 @@ def year_range_phrases() -> Iterator[str]:
         yield f"{start} {start + 5} {start + 10} {start + 15}"
 
 
+# Spaces a word processor or a phone's keyboard puts between groups of digits.
+OTHER_SPACES = ["\u00a0", "\u202f", "  "]
+
+
+def phrases_with_other_spaces() -> Iterator[str]:
+    """Phone numbers and dates written with non-breaking spaces or double spaces."""
+    phrases = [*western_phone_phrases(), *date_phrases()]
+    for k, phrase in enumerate(phrases):
+        yield phrase.replace(" ", OTHER_SPACES[k % len(OTHER_SPACES)])
+
+
 ORDINARY: dict[str, Callable[[], Iterator[str]]] = {
     "hobbies": hobby_phrases,
     "Chinese mobiles": chinese_mobile_phrases,
@@ -202,11 +209,12 @@ ORDINARY: dict[str, Callable[[], Iterator[str]]] = {
     "postcodes": postcode_phrases,
     "order numbers": order_number_phrases,
     "year ranges": year_range_phrases,
+    "phones and dates with other spaces": phrases_with_other_spaces,
 }
 
 
-def test_the_ordinary_corpus_holds_at_least_two_thousand_phrases():
-    assert sum(len(list(phrases())) for phrases in ORDINARY.values()) >= 2000
+def test_the_ordinary_corpus_holds_at_least_eight_thousand_phrases():
+    assert sum(len(list(phrases())) for phrases in ORDINARY.values()) >= 8000
 
 
 def test_the_chinese_mobiles_include_numbers_that_pass_the_luhn_check():
@@ -235,22 +243,23 @@ CARD_PATTERNS = [
     ("Diners Club", "36", 14), ("Diners Club", "300", 14), ("Diners Club", "38", 16),
     ("UnionPay", "62", 16), ("UnionPay", "6217", 19), ("UnionPay", "6222", 19),
     ("UnionPay", "6228", 19), ("UnionPay", "81", 16),
+    ("Maestro", "6759", 16), ("Maestro", "5018", 13),
+    ("Mir", "2200", 16), ("Mir", "2204", 19),
+    ("RuPay", "5085", 16), ("RuPay", "607000", 16), ("RuPay", "6522", 16), ("RuPay", "82", 16),
+    ("Troy", "9792", 16),
+    ("Dankort", "5019", 16),
+    ("Verve", "506100", 16), ("Verve", "650020", 19),
 ]  # fmt: skip
 
 
 def card_number(prefix: str, length: int, k: int) -> str:
-    body = (prefix + f"{k * 7_368_787:013d}" * 2)[: length - 1]
-    return body + luhn.calc_check_digit(body)
+    return with_check_digit((prefix + f"{k * 7_368_787:013d}" * 2)[: length - 1])
 
 
 def card_numbers() -> Iterator[str]:
     for _issuer, prefix, length in CARD_PATTERNS:
         for k in range(1, 4):
             yield card_number(prefix, length, k)
-
-
-def iban_number(country: str, bban: str) -> str:
-    return f"{country}{iban.calc_check_digits(country + '00' + bban)}{bban}"
 
 
 def iban_numbers() -> Iterator[str]:
@@ -261,10 +270,11 @@ def iban_numbers() -> Iterator[str]:
         "NL91ABNA0417164300",
     ]
     for k in range(1, 6):
-        yield iban_number("DE", f"{k * 12_345_678:08d}{k * 987_654_321 % 10**10:010d}")
-        yield iban_number("GB", f"NWBK{k * 60_161:06d}{k * 31_926_819 % 10**8:08d}")
-        yield iban_number("FR", f"30006{k:05d}{k * 4_567:07d}AB{k}C{k * 11:02d}")
-        yield iban_number("NL", f"{['INGB', 'RABO', 'ABNA'][k % 3]}{k * 417_164_300 % 10**10:010d}")
+        yield iban_with_check("DE", f"{k * 12_345_678:08d}{k * 987_654_321 % 10**10:010d}")
+        yield iban_with_check("GB", f"NWBK{k * 60_161:06d}{k * 31_926_819 % 10**8:08d}")
+        yield iban_with_check("FR", f"30006{k:05d}{k * 4_567:07d}AB{k}C{k * 11:02d}")
+        bank = ["INGB", "RABO", "ABNA"][k % 3]
+        yield iban_with_check("NL", f"{bank}{k * 417_164_300 % 10**10:010d}")
 
 
 def written(number: str) -> list[str]:
@@ -276,6 +286,10 @@ def written(number: str) -> list[str]:
     ]
 
 
+def written_with_other_spaces(number: str) -> list[str]:
+    return [grouped(number, space) for space in OTHER_SPACES]
+
+
 PAYMENT: dict[str, Callable[[], Iterator[str]]] = {
     "card numbers": lambda: (text for number in card_numbers() for text in written(number)),
     "Amex as 4-6-5": lambda: (
@@ -283,7 +297,19 @@ PAYMENT: dict[str, Callable[[], Iterator[str]]] = {
     ),
     "IBANs": lambda: (text for number in iban_numbers() for text in written(number)),
     "IBANs in lower case": lambda: (grouped(n, " ").lower() for n in iban_numbers()),
+    "numbers with non-breaking or double spaces": lambda: (
+        text
+        for number in [*card_numbers(), *iban_numbers()]
+        for text in written_with_other_spaces(number)
+    ),
 }
+
+
+def test_the_payment_corpus_holds_every_issuer_and_at_least_four_hundred_texts():
+    assert {issuer for issuer, _prefix, _length in CARD_PATTERNS} == {
+        issuer.name for issuer in CARD_ISSUERS
+    }
+    assert sum(len(list(texts())) for texts in PAYMENT.values()) >= 400
 
 
 def test_the_payment_corpus_numbers_are_valid():

@@ -4,10 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from stdnum import iban, luhn
+from stdnum import luhn
 
 from accounts.validators import (
     CARD_ISSUERS,
+    CARD_MAX,
+    CARD_MIN,
     PAYMENT_DETAILS_MESSAGE,
     CardIssuer,
     card_issuer,
@@ -15,6 +17,7 @@ from accounts.validators import (
     contains_iban,
     validate_no_payment_details,
 )
+from tests.accounts.payment_numbers import grouped, iban_with_check, with_check_digit
 
 POLICY_ADVICE = (
     "Please be careful not to disclose your own property accounts, bank cards, credit "
@@ -22,18 +25,9 @@ POLICY_ADVICE = (
 )
 
 
-def with_check_digit(body: str) -> str:
-    """Append the Luhn check digit to a string of digits."""
-    return body + luhn.calc_check_digit(body)
-
-
 def issuer_prefixes(issuer: CardIssuer) -> list[str]:
-    """Every leading-digit string of the issuer's ranges ("51-55" gives 51, 52, … 55)."""
-    prefixes = []
-    for prefix in issuer.prefixes:
-        low, _, high = prefix.partition("-")
-        prefixes += [str(n) for n in range(int(low), int(high or low) + 1)]
-    return prefixes
+    """Every leading-digit string of the issuer's ranges ((51, 55) gives 51, 52, … 55)."""
+    return [str(n) for low, high in issuer.ranges for n in range(low, high + 1)]
 
 
 def issuer_card_numbers(issuer: CardIssuer) -> st.SearchStrategy[str]:
@@ -52,12 +46,17 @@ prose = st.text(
 )
 
 
+# What people put between groups of digits, the non-breaking spaces and the double space
+# included (a word processor or a phone's keyboard writes them).
+GROUP_SEPARATORS = [" ", "-", "  ", "\u00a0", "\u202f"]
+
+
 def formatted(digits: str, rnd: random.Random) -> str:
     """The digits split into groups by spaces or dashes, as people write them."""
     out = []
     for index, char in enumerate(digits):
         if index and rnd.random() < 0.25:
-            out.append(rnd.choice([" ", "-"]))
+            out.append(rnd.choice(GROUP_SEPARATORS))
         out.append(char)
     return "".join(out)
 
@@ -92,6 +91,13 @@ def test_digit_runs_that_fail_the_luhn_check_pass(digits):
     validate_no_payment_details(f"order {digits}")
 
 
+@given(st.text("0123456789", min_size=CARD_MIN - 1, max_size=CARD_MAX - 1))
+def test_a_luhn_valid_number_in_no_issuers_range_passes(body):
+    number = with_check_digit(body)
+    assume(card_issuer(number) is None)
+    validate_no_payment_details(f"reference {number}")
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -103,6 +109,20 @@ def test_digit_runs_that_fail_the_luhn_check_pass(digits):
         "IBAN GB82 WEST 1234 5698 7654 32",
         "pay to DE89370400440532013000 please",
         "fr7630006000011234567890189",
+        # A card starts at any group long enough to be one, not only at a group of four.
+        "2024 4111111111111111",
+        "flat 3 4111111111111111",
+        "no-1 378282246310005",
+        # More digits than a phone number has (E.164: at most 15) are no phone number.
+        "+44 4111 1111 1111 1111",
+        "00 4111 1111 1111 1111",
+        "+1 378282246310005",
+        # Groups joined by non-breaking spaces, or by more than one space.
+        "4111\u00a01111\u00a01111\u00a01111",
+        "4111\u202f1111\u202f1111\u202f1111",
+        "4111  1111  1111  1111",
+        "IBAN GB82\u00a0WEST\u00a01234\u00a05698\u00a07654\u00a032",
+        "IBAN DE89  3704  0044  0532  0130  00",
     ],
 )
 def test_examples_of_payment_details_are_refused(text):
@@ -130,7 +150,11 @@ def test_examples_of_payment_details_are_refused(text):
         "8613307332389",
         "+49 151 2345 4220",  # 49… would be a 13-digit Visa, but "+" makes it a phone number
         "0049 151 2345 4220",
-        "Order #113-0896303-0491521",  # 0896303… is no card: inside a run, cards start in fours
+        "0086 133 0733 2389",
+        "+86\u00a0133\u00a00733\u00a02389",
+        "+49  151  2345  4220",
+        # 0896303… is no card: inside a run, a card starts at a group of four or of 13 digits.
+        "Order #113-0896303-0491521",
         "1989-1990-1991-1992",
         "GB82 WEST 1234 5698 7654 33",  # IBAN shape with a wrong check
         "DE89" + "\u212a" * 11,  # a Kelvin sign is not a letter K
@@ -153,6 +177,11 @@ def test_helpers_find_what_they_say():
     assert not contains_iban("hello world")
 
 
+@pytest.mark.parametrize("issuer", CARD_ISSUERS, ids=lambda issuer: issuer.name)
+def test_each_issuer_range_is_written_with_one_number_of_digits(issuer):
+    assert all(len(str(low)) == len(str(high)) and low <= high for low, high in issuer.ranges)
+
+
 @pytest.mark.parametrize(
     ("digits", "issuer"),
     [
@@ -169,15 +198,30 @@ def test_helpers_find_what_they_say():
         ("8613800138000", None),
         ("13800138000", None),
         ("411111111111111", None),  # a Visa number is 13, 16 or 19 digits long
+        ("2200123412341234", "Mir"),
+        ("2204123412341234123", "Mir"),
+        ("2205123412341234", None),
+        ("5085001234123412", "RuPay"),
+        ("6069851234123412", "RuPay"),
+        ("6069841234123412", None),
+        ("6085001234123412", "RuPay"),
+        ("6085011234123412", None),
+        ("6521501234123412", "RuPay"),
+        ("6531491234123412", "RuPay"),
+        ("8212341234123412", "RuPay"),
+        ("9792123412341234", "Troy"),
+        ("9793123412341234", None),
+        ("5019123412341234", "Dankort"),
+        ("5060991234123412", "Verve"),
+        ("5078651234123412345", "Verve"),
+        ("6500271234123412", "Verve"),
+        ("50609912341234123", None),  # a Verve number is 16, 18 or 19 digits long
+        ("5018123412341", "Maestro"),
     ],
 )
 def test_card_issuer_reads_the_range_and_the_length(digits, issuer):
     found = card_issuer(digits)
     assert (found.name if found else None) == issuer
-
-
-def iban_with_check(country: str, bban: str) -> str:
-    return f"{country}{iban.calc_check_digits(country + '00' + bban)}{bban}"
 
 
 # Account formats from the IBAN registry, including the Guatemalan and Macedonian ones that
@@ -197,11 +241,10 @@ ibans = st.sampled_from(sorted(IBAN_FORMATS)).flatmap(
 )
 
 
-@given(ibans, prose, st.sampled_from(["", " ", "-"]))
+@given(ibans, prose, st.sampled_from(["", *GROUP_SEPARATORS]))
 def test_any_valid_iban_in_text_is_refused(number, before, separator):
-    written = separator.join(number[i : i + 4] for i in range(0, len(number), 4))
     with pytest.raises(ValidationError):
-        validate_no_payment_details(f"{before} {written.lower()} thanks")
+        validate_no_payment_details(f"{before} {grouped(number, separator).lower()} thanks")
 
 
 @pytest.mark.parametrize(
