@@ -12,7 +12,6 @@ addition, change and deletion, which the history page shows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
@@ -44,7 +43,7 @@ def people_in(rows: Iterable[models.Model]) -> list[User]:
     prefetch_related_objects(rows, declaration.owner)
     people: list[User] = []
     for row in rows:
-        target: Any = row
+        target: object = row
         for part in declaration.owner.split("__"):
             target = getattr(target, part, None)
         if isinstance(target, User):
@@ -52,7 +51,9 @@ def people_in(rows: Iterable[models.Model]) -> list[User]:
     return people
 
 
-def _link_to(inline: type[InlineModelAdmin[Any, Any]], parent: type[models.Model]) -> str:
+def _link_to(
+    inline: type[InlineModelAdmin[models.Model, models.Model]], parent: type[models.Model]
+) -> str:
     """The name of the inline model's foreign key to the parent model."""
     if inline.fk_name:
         return inline.fk_name
@@ -62,7 +63,7 @@ def _link_to(inline: type[InlineModelAdmin[Any, Any]], parent: type[models.Model
     raise LookupError(f"{inline.model._meta.label} has no link to {parent._meta.label}")
 
 
-class StaffAccountability(admin.ModelAdmin[Any]):
+class StaffAccountability[M: models.Model](admin.ModelAdmin[M]):
     """Admin mixin: openings of personal data and changes are written down (who, whom, when).
 
     A ModelAdmin itself so that its methods keep Django's signatures; the admin site puts
@@ -71,7 +72,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
 
     # --- What the admin shows ----------------------------------------------------------
 
-    def _personal_inlines(self) -> list[type[InlineModelAdmin[Any, Any]]]:
+    def _personal_inlines(self) -> list[type[InlineModelAdmin[models.Model, models.Model]]]:
         return [
             inline
             for inline in self.inlines
@@ -121,14 +122,14 @@ class StaffAccountability(admin.ModelAdmin[Any]):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+        extra_context: dict[str, object] | None = None,
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
         self._opened(request, response, StaffAccess.View.CHANGE)
         return response
 
     def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
         """Django's history page, listing the accountable copies of the log (``AdminAction``)."""
         response = super().history_view(request, object_id, extra_context)
@@ -146,7 +147,7 @@ class StaffAccountability(admin.ModelAdmin[Any]):
         return response
 
     def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
         """A list shows the people on its page (a search by email, say, shows whose
         records match): each is an opening."""
@@ -192,17 +193,17 @@ class StaffAccountability(admin.ModelAdmin[Any]):
             )
         AdminAction.objects.bulk_create(actions)
 
-    def log_addition(self, request: HttpRequest, obj: models.Model, message: Any) -> LogEntry:
+    def log_addition(self, request: HttpRequest, obj: M, message: object) -> LogEntry:
         entry = super().log_addition(request, obj, message)
         self._keep_accountable(request, [(entry, obj)])
         return entry
 
-    def log_change(self, request: HttpRequest, obj: models.Model, message: Any) -> LogEntry:
+    def log_change(self, request: HttpRequest, obj: M, message: object) -> LogEntry:
         entry = super().log_change(request, obj, message)
         self._keep_accountable(request, [(entry, obj)])
         return entry
 
-    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[LogEntry]:
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[M]) -> list[LogEntry]:
         """Called before the deletion: the objects are still there to say whom they were about."""
         entries = super().log_deletions(request, queryset)
         self._keep_accountable(request, zip(entries, queryset, strict=True))

@@ -1,26 +1,36 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.http import HttpRequest
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
 
 from accounts import age_screen
 from accounts.mfa import is_staff_without_two_factor, proved_email_control
+from accounts.models import User
 from consent.cookies import write_prefs
 
+if TYPE_CHECKING:
+    from allauth.account.models import Login
 
+
+# allauth ships no type information: its adapter is a base mypy cannot see (hence the
+# ignore), and what its methods return is untyped (hence the annotated results).
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
-    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+    def save_user(
+        self, request: HttpRequest, user: User, form: BaseForm, commit: bool = True
+    ) -> User:
         """Keep the date of birth from the age screen and the optional profile fields."""
         # The date now lives on the account only; the session forgets it.
         user.date_of_birth = age_screen.take_answer(request)
         data = form.cleaned_data
         user.gender = data.get("gender") or ""
         user.hobbies = data.get("hobbies") or ""
-        return super().save_user(request, user, form, commit=commit)
+        saved: User = super().save_user(request, user, form, commit=commit)
+        return saved
 
-    def is_login_by_code_required(self, login: Any) -> bool:
+    def is_login_by_code_required(self, login: Login) -> bool:
         """Staff without two-factor confirm a code sent to their email before logging in.
 
         Otherwise whoever has the password alone could enrol their own authenticator
@@ -32,9 +42,9 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         result: bool = super().is_login_by_code_required(login)
         return result
 
-    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+    def post_login(self, request: HttpRequest, user: User, **kwargs: object) -> HttpResponse:
         """After a log-in from the login form: remember (or forget) the email on this device."""
-        response = super().post_login(request, user, **kwargs)
+        response: HttpResponse = super().post_login(request, user, **kwargs)
         if request.method == "POST" and "login" in request.POST:
             remember = request.POST.get("remember_email") == "on"
             write_prefs(request, response, email=user.email if remember else None)

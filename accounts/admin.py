@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any, cast
-
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -55,7 +53,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(StaffAccountability, DjangoUserAdmin[User]):
+class UserAdmin(StaffAccountability[User], DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -100,13 +98,15 @@ class UserAdmin(StaffAccountability, DjangoUserAdmin[User]):
     def has_erase_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("accounts.erase_user"))
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People are never simply deleted: the erasure action runs the one erasure routine.
         return False
 
     @admin.action(description=_("Erase the selected people's data"), permissions=["erase"])
     def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
-        queryset = queryset.exclude(is_superuser=True).exclude(pk=cast(User, request.user).pk)
+        staff = request.user
+        assert isinstance(staff, User)
+        queryset = queryset.exclude(is_superuser=True).exclude(pk=staff.pk)
         if request.POST.get("confirmed") != "yes":
             # The confirmation lists the people: an opening, like any list of them.
             people = list(queryset)
@@ -121,7 +121,7 @@ class UserAdmin(StaffAccountability, DjangoUserAdmin[User]):
             receipt = user_erase(
                 user_id=user.pk,
                 reason=ErasureReceipt.Reason.STAFF_ERASURE,
-                actor=request.user,
+                actor=staff,
                 notify=[user.email],
             )
             if receipt:
@@ -136,7 +136,7 @@ class UserAdmin(StaffAccountability, DjangoUserAdmin[User]):
 
 
 @admin.register(StaffAccess)
-class StaffAccessAdmin(ReadOnlyAdmin):
+class StaffAccessAdmin(ReadOnlyAdmin[StaffAccess]):
     list_display = ("accessed_at", "staff_member", "staff_role", "user", "what", "view")
     list_filter = (("accessed_at", admin.DateFieldListFilter), "staff_role", "view", "what")
     search_fields = ("staff__username", "user__username", "subject", "staff_subject")
@@ -144,7 +144,7 @@ class StaffAccessAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AdminAction)
-class AdminActionAdmin(ReadOnlyAdmin):
+class AdminActionAdmin(ReadOnlyAdmin[AdminAction]):
     list_display = ("action_time", "staff_member", "staff_role", "content_type", "action_flag")
     list_filter = (("action_time", admin.DateFieldListFilter), "staff_role", "action_flag")
     search_fields = ("staff__username", "staff_subject", "subject")
@@ -152,7 +152,7 @@ class AdminActionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ErasureReceipt)
-class ErasureReceiptAdmin(ReadOnlyAdmin):
+class ErasureReceiptAdmin(ReadOnlyAdmin[ErasureReceipt]):
     list_display = ("erased_at", "reference", "reason", "caused_by")
     list_filter = ("reason", "actor_role")
     search_fields = ("reference", "subject", "actor_subject")
@@ -164,6 +164,6 @@ class ErasureReceiptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AgeScreenChange)
-class AgeScreenChangeAdmin(ReadOnlyAdmin):
+class AgeScreenChangeAdmin(ReadOnlyAdmin[AgeScreenChange]):
     list_display = ("created_at", "previous_band", "new_band")
     list_filter = ("previous_band", "new_band")

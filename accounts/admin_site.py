@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import types
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import cast
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -23,11 +25,11 @@ class AdminSite(admin.AdminSite):
     site_header = "Tomato administration"
     site_title = "Tomato admin"
 
-    def register(
+    def register[M: models.Model](
         self,
-        model_or_iterable: Any,
-        admin_class: type[admin.ModelAdmin[Any]] | None = None,
-        **options: Any,
+        model_or_iterable: type[M] | Iterable[type[M]],
+        admin_class: type[admin.ModelAdmin[M]] | None = None,
+        **options: object,
     ) -> None:
         """Every admin, ours and the libraries', keeps staff accountable: openings of
         personal data and changes are written down (``accounts.accountability``)."""
@@ -39,14 +41,15 @@ class AdminSite(admin.AdminSite):
                 (StaffAccountability, admin_class),
                 exec_body=lambda namespace: namespace.update(names),
             )
-            admin_class = cast(type[admin.ModelAdmin[Any]], accountable)
+            # types.new_class makes a plain ``type``; its bases make it a ModelAdmin.
+            admin_class = cast(type[admin.ModelAdmin[M]], accountable)
         super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not staff_without_two_factor(request)
 
     def login(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
         if staff_without_two_factor(request):
             messages.warning(

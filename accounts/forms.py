@@ -5,6 +5,7 @@ from typing import Any
 
 from allauth.account.forms import LoginForm, SignupForm
 from django import forms
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -49,7 +50,7 @@ class PolicyAgreementMixin(forms.Form):
         error_messages={"required": _("You need to agree to the Privacy Policy to sign up.")},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Django's Form arguments, passed on
         super().__init__(*args, **kwargs)
         self.fields["agree"].label = format_html(
             gettext('I agree to the <a href="{url}">Privacy Policy</a>'), url=reverse("policy")
@@ -59,6 +60,7 @@ class PolicyAgreementMixin(forms.Form):
         signup_policy_accept(user=user)
 
 
+# allauth ships no type information: its SignupForm is a base mypy cannot see.
 class MemberSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
     """Step 2 of sign-up for people 16 or older (allauth's form, with our fields)."""
 
@@ -78,11 +80,13 @@ class MemberSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
         validate_no_payment_details(username)
         return username
 
-    def signup(self, request: Any, user: User) -> None:
+    def signup(self, request: HttpRequest, user: User) -> None:
         """allauth's hook after the user is saved: record the policy acceptance."""
         self.record_policy_acceptance(user)
 
 
+# allauth ships no type information: its LoginForm is a base mypy cannot see, and its
+# arguments (``request`` among them) are untyped.
 class MemberLoginForm(LoginForm):  # type: ignore[misc]
     """allauth's log-in form, with "Remember my email on this device" (Personalisation)."""
 
@@ -112,6 +116,7 @@ class ProfileForm(forms.ModelForm[User]):
         fields = ["gender", "hobbies"]
         labels = {"hobbies": _("Hobbies")}
 
+    # Django's ModelForm arguments, passed on, and ``lock``.
     def __init__(self, *args: Any, lock: str | None = None, **kwargs: Any) -> None:
         """``lock``: why the profile cannot be changed (a guardian's restriction), if it cannot."""
         super().__init__(*args, **kwargs)
@@ -120,7 +125,7 @@ class ProfileForm(forms.ModelForm[User]):
             for field in self.fields.values():
                 field.disabled = True
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         if self.lock:
             raise forms.ValidationError(self.lock, code="locked")
         return super().clean() or {}

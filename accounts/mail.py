@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 
-def send_templated_mail(prefix: str, to: list[str], context: dict[str, Any]) -> None:
+def send_templated_mail(prefix: str, to: list[str], context: Mapping[str, object]) -> None:
     recipients = [address for address in to if address]
     if not recipients:
         return

@@ -16,7 +16,7 @@ public keys only and are not touched.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -94,7 +94,16 @@ def is_readable(value: str) -> bool:
     return True
 
 
-def encrypt_authenticator_data(data: dict[str, Any]) -> dict[str, Any] | None:
+class AuthenticatorData(TypedDict, total=False):
+    """The secrets in allauth's ``Authenticator.data`` (TOTP, and recovery codes); the
+    other keys of a row pass through untouched."""
+
+    secret: str
+    seed: str
+    migrated_codes: list[str]
+
+
+def encrypt_authenticator_data(data: AuthenticatorData) -> AuthenticatorData | None:
     """``Authenticator.data`` with its clear secrets encrypted; ``None`` if nothing was clear.
 
     Used by the data migration. Values that already decrypt are left alone; a value
@@ -109,30 +118,33 @@ def encrypt_authenticator_data(data: dict[str, Any]) -> dict[str, Any] | None:
             decrypt_secret(value)  # raises SecretUnreadable, naming the key
         return encrypt_secret(value)
 
-    new = dict(data)
-    for field in ("secret", "seed"):
-        if isinstance(new.get(field), str):
-            new[field] = seal(new[field])
-    if isinstance(new.get("migrated_codes"), list):
-        new["migrated_codes"] = [seal(code) for code in new["migrated_codes"]]
-    return new if new != data else None
+    return _rewrite_secrets(data, seal)
 
 
-def decrypt_authenticator_data(data: dict[str, Any]) -> dict[str, Any] | None:
+def decrypt_authenticator_data(data: AuthenticatorData) -> AuthenticatorData | None:
     """The reverse of ``encrypt_authenticator_data``: secrets back in clear."""
 
     def unseal(value: str) -> str:
         return decrypt_secret(value) if looks_encrypted(value) else value
 
-    new = dict(data)
-    for field in ("secret", "seed"):
-        if isinstance(new.get(field), str):
-            new[field] = unseal(new[field])
-    if isinstance(new.get("migrated_codes"), list):
-        new["migrated_codes"] = [unseal(code) for code in new["migrated_codes"]]
+    return _rewrite_secrets(data, unseal)
+
+
+def _rewrite_secrets(
+    data: AuthenticatorData, rewrite: Callable[[str], str]
+) -> AuthenticatorData | None:
+    """``data`` with each secret rewritten; ``None`` if none changed."""
+    new = data.copy()
+    if isinstance(secret := new.get("secret"), str):
+        new["secret"] = rewrite(secret)
+    if isinstance(seed := new.get("seed"), str):
+        new["seed"] = rewrite(seed)
+    if isinstance(codes := new.get("migrated_codes"), list):
+        new["migrated_codes"] = [rewrite(code) for code in codes]
     return new if new != data else None
 
 
+# allauth ships no type information: its MFA adapter is a base mypy cannot see.
 class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]
     def encrypt(self, text: str) -> str:
         return encrypt_secret(text)
@@ -174,9 +186,9 @@ class StaffEnrolmentMiddleware:
     def process_view(
         self,
         request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
     ) -> HttpResponseBase | None:
         if not is_marked(view_func, ENROLS_AUTHENTICATOR):
             return None

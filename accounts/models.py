@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, ClassVar
+from typing import ClassVar, TypedDict
 
 from django.apps import apps
 from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
@@ -99,7 +99,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[User]] = PersonalData(
         title=_("Account and profile"),
         owner="",
         erasure=Erasure.DELETE,
@@ -186,7 +186,7 @@ class AgeScreenChange(models.Model):
     new_band = models.CharField(_("new answer"), max_length=20, choices=AgeBand.choices)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+    personal_data: ClassVar[PersonalData[AgeScreenChange]] = NO_PERSONAL_DATA
 
     class Meta:
         verbose_name = _("age screen change")
@@ -236,7 +236,7 @@ class ErasureReceipt(models.Model):
         _("role of the staff member"), max_length=20, choices=StaffRole.choices, blank=True
     )
 
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[ErasureReceipt]] = PersonalData(
         title=_("Erasures you caused"),
         owner="actor",
         erasure=Erasure.PSEUDONYMISE,
@@ -276,6 +276,14 @@ def acting_person(user: User | None, subject: str) -> str:
     return str(_("erased account %(ref)s") % {"ref": subject[:12]})
 
 
+class ActedBy(TypedDict):
+    """The fields that say which staff member did something, and in which role."""
+
+    staff: User
+    staff_subject: str
+    staff_role: StaffRole
+
+
 class ActedByStaff(models.Model):
     """Something a staff member did: who, by keyed hash once their account is erased, and
     the role they acted in then."""
@@ -298,7 +306,7 @@ class ActedByStaff(models.Model):
         return acting_person(self.staff, self.staff_subject)
 
     @staticmethod
-    def by(staff: User) -> dict[str, Any]:
+    def by(staff: User) -> ActedBy:
         """The fields that say who did it, for a row about to be written."""
         return {
             "staff": staff,
@@ -334,7 +342,7 @@ class StaffAccess(ActedByStaff):
     )
     view = models.CharField(_("what was opened"), max_length=10, choices=View.choices)
 
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[StaffAccess]] = PersonalData(
         title=_("Staff who opened your data"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,
@@ -428,7 +436,7 @@ class AdminAction(ActedByStaff):
     action_time = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     objects = AdminActionQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[AdminAction]] = PersonalData(
         title=_("Changes staff made to your data"),
         owner="person",
         erasure=Erasure.PSEUDONYMISE,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
@@ -26,10 +26,18 @@ from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData
+from accounts.models import User
+from consent.privacy import NO_PERSONAL_DATA, Erasure, ExportedField, PersonalData
+from consent.types import JSON
+
+if TYPE_CHECKING:
+    # allauth's models, untyped (allauth ships no type information): the rows of the
+    # declarations below.
+    from allauth.account.models import EmailConfirmation
+    from allauth.mfa.models import Authenticator
 
 
-def _erase_sessions(user: Any) -> int:
+def _erase_sessions(user: User) -> int:
     """End every session of the user (the rows, and their cached copies)."""
     store: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     keys = list(
@@ -42,7 +50,7 @@ def _erase_sessions(user: Any) -> int:
     return len(keys)
 
 
-def _erase_admin_log(user: Any) -> int:
+def _erase_admin_log(user: User) -> int:
     """Admin log entries by the user, and about any row held about them.
 
     Their ``object_repr`` names the person (a username, an email address), so an entry
@@ -71,7 +79,15 @@ def _erase_admin_log(user: Any) -> int:
     return deleted
 
 
-OTHER_PACKAGES: dict[str, PersonalData] = {
+def _confirmation_email(row: EmailConfirmation) -> object:
+    return row.email_address.email
+
+
+def _authenticator_type(row: Authenticator) -> object:
+    return row.get_type_display()
+
+
+OTHER_PACKAGES: dict[str, PersonalData[models.Model]] = {
     "account.emailaddress": PersonalData(
         title=_("Email addresses"),
         owner="user",
@@ -83,7 +99,7 @@ OTHER_PACKAGES: dict[str, PersonalData] = {
         title=_("Email confirmations sent"),
         owner="email_address__user",
         erasure=Erasure.DELETE,
-        fields=((_("Email"), lambda row: row.email_address.email), "created", "sent"),
+        fields=((_("Email"), _confirmation_email), "created", "sent"),
         ordering=("-created",),
         select_related=("email_address",),
     ),
@@ -91,7 +107,7 @@ OTHER_PACKAGES: dict[str, PersonalData] = {
         title=_("Two-factor methods"),
         owner="user",
         erasure=Erasure.DELETE,
-        fields=((_("Type"), lambda row: row.get_type_display()), "created_at", "last_used_at"),
+        fields=((_("Type"), _authenticator_type), "created_at", "last_used_at"),
         ordering=("created_at",),
     ),
     "usersessions.usersession": PersonalData(
@@ -133,7 +149,7 @@ class UndeclaredModelError(LookupError):
     pass
 
 
-def declaration_for(model: type[models.Model]) -> PersonalData | None:
+def declaration_for[M: models.Model](model: type[M]) -> PersonalData[M] | None:
     own = model.__dict__.get("personal_data")
     if isinstance(own, PersonalData):
         return own
@@ -144,16 +160,23 @@ def undeclared_models() -> list[type[models.Model]]:
     return [model for model in apps.get_models() if declaration_for(model) is None]
 
 
-def declarations() -> list[tuple[type[models.Model], PersonalData]]:
+def declarations() -> list[tuple[type[models.Model], PersonalData[models.Model]]]:
     """Every installed model with its declaration; refuses if any model has none."""
-    missing = undeclared_models()
+    declared = []
+    missing = []
+    for model in apps.get_models():
+        declaration = declaration_for(model)
+        if declaration is None:
+            missing.append(model)
+        else:
+            declared.append((model, declaration))
     if missing:
         names = ", ".join(model._meta.label for model in missing)
         raise UndeclaredModelError(f"No personal-data declaration for: {names}")
-    return [(model, declaration_for(model)) for model in apps.get_models()]  # type: ignore[misc]
+    return declared
 
 
-def check_every_model_is_declared(**kwargs: Any) -> list[checks.CheckMessage]:
+def check_every_model_is_declared(**kwargs: object) -> list[checks.CheckMessage]:
     return [
         checks.Error(
             f"{model._meta.label} does not declare the personal data it holds.",
@@ -174,11 +197,13 @@ class Section:
     key: str
     title: str
     columns: list[str]
-    rows: list[list[Any]]
+    rows: list[list[object]]
     note: str = ""
 
 
-def _column(model: type[models.Model], spec: Any) -> tuple[str, Any]:
+def _column[M: models.Model](
+    model: type[M], spec: ExportedField[M]
+) -> tuple[str, Callable[[M], object]]:
     if isinstance(spec, tuple):
         label, getter = spec
         return str(label), getter
@@ -189,7 +214,7 @@ def _column(model: type[models.Model], spec: Any) -> tuple[str, Any]:
     return label, lambda row: getattr(row, spec)
 
 
-def _rows_for(model: type[models.Model], declaration: PersonalData, user: Any) -> list[Any]:
+def _rows_for[M: models.Model](model: type[M], declaration: PersonalData[M], user: User) -> list[M]:
     if declaration.lookup is not None:
         queryset = model._default_manager.filter(declaration.lookup(user))
     elif not declaration.owner:
@@ -203,7 +228,7 @@ def _rows_for(model: type[models.Model], declaration: PersonalData, user: Any) -
     return list(queryset)
 
 
-def export_user_data(user: Any) -> list[Section]:
+def export_user_data(user: User) -> list[Section]:
     """Everything held about the user, one section per model that holds personal data.
 
     One query per model, whatever the number of rows.
@@ -231,7 +256,7 @@ def export_user_data(user: Any) -> list[Section]:
     return sorted(sections, key=lambda section: (section.key != user_key, bool(section.note)))
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: object) -> str | int | float | bool | None:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, bool | int | float | str) or value is None:
@@ -239,7 +264,7 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def export_as_json(sections: list[Section]) -> dict[str, Any]:
+def export_as_json(sections: list[Section]) -> dict[str, JSON]:
     return {
         section.key: {
             "title": section.title,
@@ -256,7 +281,7 @@ def export_as_json(sections: list[Section]) -> dict[str, Any]:
     }
 
 
-def export_download(person: Any, *, filename: str) -> HttpResponse:
+def export_download(person: User, *, filename: str) -> HttpResponse:
     """Everything held about a person, as a JSON attachment (their own, or a ward's)."""
     payload = {
         "generated_at": timezone.now(),
@@ -280,7 +305,7 @@ def export_download(person: Any, *, filename: str) -> HttpResponse:
 _ORDER = {Erasure.CUSTOM: 0, Erasure.PSEUDONYMISE: 1, Erasure.DELETE: 2}
 
 
-def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData]]:
+def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData[models.Model]]]:
     planned = [(m, d) for m, d in declarations() if d.erasure in _ORDER]
     planned.sort(
         key=lambda item: (not item[1].erase_first, _ORDER[item[1].erasure], not item[1].owner)
@@ -288,7 +313,9 @@ def erasure_plan() -> Iterator[tuple[type[models.Model], PersonalData]]:
     return iter(planned)
 
 
-def erase_rows(model: type[models.Model], declaration: PersonalData, user: Any) -> int:
+def erase_rows(
+    model: type[models.Model], declaration: PersonalData[models.Model], user: User
+) -> int:
     """Erase one model's rows about the user; returns how many rows were affected."""
     if declaration.erasure is Erasure.CUSTOM:
         assert declaration.eraser is not None, model

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.core.internal import ratelimit
@@ -33,7 +32,7 @@ def signup_policy_accept(*, user: User) -> PolicyAcceptance | None:
 
 @transaction.atomic
 def user_erase(
-    *, user_id: int, reason: str, actor: Any = None, notify: list[str] | None = None
+    *, user_id: int, reason: str, actor: User | None = None, notify: list[str] | None = None
 ) -> ErasureReceipt | None:
     """Erase everything held about a user, in one transaction; safe to run twice.
 
@@ -53,17 +52,17 @@ def user_erase(
         affected = erase_rows(model, declaration, user)
         if affected:
             summary[str(declaration.title)] = summary.get(str(declaration.title), 0) + affected
-    other = actor is not None and actor.pk != user_id
+    other = actor if actor is not None and actor.pk != user_id else None
     receipt = ErasureReceipt.objects.create(
         reference=uuid.uuid4(),
         subject=subject_hash(user_id),
         reason=reason,
         erased_at=timezone.now(),
         summary=summary,
-        actor=actor if other else None,
+        actor=other,
         actor_subject=subject_hash(actor.pk) if actor is not None else "",
-        actor_role=staff_role(actor)
-        if other and reason == ErasureReceipt.Reason.STAFF_ERASURE
+        actor_role=staff_role(other)
+        if other is not None and reason == ErasureReceipt.Reason.STAFF_ERASURE
         else "",
     )
     # allauth's rate limits keyed by the person's addresses go too: someone who leaves can
@@ -81,7 +80,7 @@ def user_erase(
 _EMAIL_KEYED_ACTIONS = ("confirm_email", "reset_password", "request_login_code")
 
 
-def _rate_limit_keys(user: Any) -> list[str]:
+def _rate_limit_keys(user: User) -> list[str]:
     """The cache keys of allauth's rate limits that are keyed by this person.
 
     allauth keys them by the email address (lower case), by ``<site domain>:<login>``

@@ -21,24 +21,28 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import age_screen
 from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, ProfileForm
-from accounts.http import AuthenticatedRequest
 from accounts.models import AgeBand, ErasureReceipt
 from accounts.personal_data import export_download, export_user_data
 from accounts.services import user_erase
 from consent.cookies import forget_this_browser
 from consent.forms import SharingChoiceForm
+from consent.http import AuthenticatedRequest
 from consent.markers import policy_gate_exempt
 from consent.models import Recipient
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
 
 
+# allauth ships no type information: its SignupView is a base mypy cannot see.
 class SignupView(AllauthSignupView):  # type: ignore[misc]
     """allauth's sign-up, with the form chosen by the locked answer of the age screen."""
 
     def get_form_class(self) -> type[Form]:
         if age_screen.band(self.request) is AgeBand.UNDER_16:
-            return teen_signup_form()  # type: ignore[return-value]
+            form_class = teen_signup_form()
+            # signup() answers "closed" before this view runs without a teen form.
+            assert form_class is not None
+            return form_class
         return MemberSignupForm
 
 
@@ -122,6 +126,7 @@ def data_json(request: AuthenticatedRequest) -> HttpResponse:
 
 @policy_gate_exempt
 @login_required
+# allauth ships no type information: its decorator is untyped.
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
 def delete(request: AuthenticatedRequest) -> HttpResponse:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import csv
-from typing import Any
+from collections.abc import Iterator
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from consent.models import (
     SharingPermission,
 )
 from consent.services import DisclosureRefused, disclosure_check, disclosure_record
+from consent.types import AuthUser
 
 CSV_COLUMNS = (
     "created_at",
@@ -36,7 +39,7 @@ CSV_COLUMNS = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnlyAdmin[M: models.Model](admin.ModelAdmin[M]):
     """Records that are evidence: staff may read them, and nobody adds, changes or deletes.
 
     ``can_delete`` (as on Django's inlines) lets staff with the delete permission delete
@@ -48,10 +51,10 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return self.can_delete and super().has_delete_permission(request, obj)
 
 
@@ -81,7 +84,7 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
             return tuple(self.fields)
         return tuple(self.readonly_fields)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         published = obj is not None and obj.is_published
         return super().has_delete_permission(request, obj) and not published
 
@@ -101,7 +104,7 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
         )
 
 
-def csv_cell(value: Any) -> Any:
+def csv_cell(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -116,7 +119,7 @@ class _Echo:
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyAdmin):
+class ConsentRecordAdmin(ReadOnlyAdmin[ConsentRecord]):
     """Consent records are evidence: staff read and export them, and change nothing."""
 
     list_display = ("created_at", "subject_type", "short_subject", "group", "action", "source")
@@ -151,7 +154,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
         writer = csv.writer(_Echo())
         rows = queryset.order_by("created_at", "pk").values_list(*CSV_COLUMNS)
 
-        def lines() -> Any:
+        def lines() -> Iterator[str]:
             yield writer.writerow(list(CSV_COLUMNS))
             for row in rows.iterator(chunk_size=2000):
                 yield writer.writerow([csv_cell(value) for value in row])
@@ -163,7 +166,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PageView)
-class PageViewAdmin(ReadOnlyAdmin):
+class PageViewAdmin(ReadOnlyAdmin[PageView]):
     list_display = ("created_at", "route")
     list_filter = (("created_at", admin.DateFieldListFilter),)
     search_fields = ("route",)
@@ -180,7 +183,9 @@ class RecipientAdmin(admin.ModelAdmin[Recipient]):
     #: What people agree to: fixed once anyone has given a permission.
     terms = ("name", "purpose", "basis", "data_categories")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Recipient | None = None
+    ) -> tuple[str, ...]:
         if obj is not None and SharingPermission.objects.filter(recipient=obj).exists():
             return self.terms
         return ()
@@ -190,7 +195,7 @@ class RecipientAdmin(admin.ModelAdmin[Recipient]):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+        extra_context: dict[str, object] | None = None,
     ) -> HttpResponse:
         if SharingPermission.objects.filter(recipient_id=object_id).exists():
             messages.info(
@@ -205,7 +210,7 @@ class RecipientAdmin(admin.ModelAdmin[Recipient]):
 
 
 @admin.register(SharingPermission)
-class SharingPermissionAdmin(ReadOnlyAdmin):
+class SharingPermissionAdmin(ReadOnlyAdmin[SharingPermission]):
     list_display = ("recipient", "granted_at", "withdrawn_at")
     list_filter = ("recipient", ("granted_at", admin.DateFieldListFilter))
     readonly_fields = (
@@ -236,7 +241,7 @@ class DisclosureForm(forms.ModelForm[Disclosure]):
             "corrects",
         ]
 
-    def clean_people(self) -> list[Any]:
+    def clean_people(self) -> list[AuthUser]:
         names = list(
             dict.fromkeys(n.strip() for n in self.cleaned_data["people"].split(",") if n.strip())
         )
@@ -252,7 +257,7 @@ class DisclosureForm(forms.ModelForm[Disclosure]):
             )
         return [found[name.lower()] for name in names]
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if "people" in data and not self.errors:
             try:
@@ -278,7 +283,7 @@ class DisclosureSubjectInline(admin.TabularInline[DisclosureSubject, Disclosure]
     fields = ("user", "subject")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Disclosure | None = None) -> bool:
         return False
 
 
@@ -303,19 +308,27 @@ class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
         "disclosed_at", "corrects", "recorded_by", "recorded_at",
     )  # fmt: skip
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Disclosure | None = None
+    ) -> tuple[str, ...]:
         return self.readonly_fields if obj is not None else ()
 
-    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+    def get_inlines(
+        self, request: HttpRequest, obj: Disclosure | None = None
+    ) -> list[type[InlineModelAdmin[DisclosureSubject, Disclosure]]]:
         return list(self.inlines) if obj is not None else []
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Disclosure | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Disclosure | None = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Disclosure, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Disclosure, form: DisclosureForm, change: bool
+    ) -> None:
+        staff = request.user
+        assert staff.is_authenticated  # the admin lets in logged-in staff only
         data = form.cleaned_data
         created = disclosure_record(
             recipient=data["recipient"],
@@ -325,7 +338,7 @@ class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
             reference=data.get("reference", ""),
             data_categories=data["data_categories"],
             people=data["people"],
-            recorded_by=request.user,
+            recorded_by=staff,
             disclosed_at=data.get("disclosed_at"),
             corrects=data.get("corrects"),
         )

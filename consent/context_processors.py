@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from consent.cookies import theme
@@ -9,7 +7,7 @@ from consent.markers import url_carries_secret
 from consent.state import consent_of
 
 
-def consent(request: HttpRequest) -> dict[str, Any]:
+def consent(request: HttpRequest) -> dict[str, object]:
     return {
         "consent": consent_of(request),
         "theme": theme(request),

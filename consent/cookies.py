@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from http.cookies import Morsel
-from typing import Any
 
 from cookie_consent.cache import all_cookie_groups
 from cookie_consent.util import set_cookie_dict_to_response
@@ -12,6 +11,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
 from consent.state import VISITOR_ID, ConsentState, consent_of, new_visitor_id
+from consent.types import JSON
 
 PREFS_COOKIE = "tomato_prefs"
 PREFS_SALT = "tomato.prefs"
@@ -91,7 +91,7 @@ def _set(response: HttpResponseBase, name: str, value: str) -> None:
 # --- Personalisation (tomato_prefs), only with "preferences" consent -------------------
 
 
-def read_prefs(request: HttpRequest) -> dict[str, Any]:
+def read_prefs(request: HttpRequest) -> dict[str, JSON]:
     if not consent_of(request).preferences:
         return {}
     try:
@@ -101,7 +101,7 @@ def read_prefs(request: HttpRequest) -> dict[str, Any]:
     return prefs if isinstance(prefs, dict) else {}
 
 
-def write_prefs(request: HttpRequest, response: HttpResponseBase, **changes: Any) -> bool:
+def write_prefs(request: HttpRequest, response: HttpResponseBase, **changes: JSON) -> bool:
     """Update ``tomato_prefs``; refused (returns False) without Personalisation consent."""
     if not consent_of(request).preferences:
         return False

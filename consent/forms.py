@@ -25,14 +25,14 @@ class CookieChoiceForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Django's Form arguments, passed on
         super().__init__(*args, **kwargs)
         field = self.fields["cookie_groups"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(varname, group.name) for varname, group in all_cookie_groups().items()]
         field.error_messages["invalid_choice"] = _("There is no cookie group called %(value)s.")
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("all_groups"):
             data["groups"] = list(all_cookie_groups())
@@ -75,7 +75,7 @@ class SharingChoiceForm(forms.Form):
     recipient = forms.ModelChoiceField(queryset=Recipient.objects.all())
     action = forms.ChoiceField(choices=[("grant", _("Allow sharing")), ("withdraw", _("Withdraw"))])
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         recipient = data.get("recipient")
         if data.get("action") == "grant" and recipient is not None and not recipient.is_active:

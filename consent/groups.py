@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cookie_consent.cache import get_cookie_group
 from cookie_consent.models import CookieGroup
 from django.core.cache import cache
@@ -27,6 +25,6 @@ def group_version(varname: str) -> str:
     return group.get_version() if group else ""
 
 
-def forget_cached_groups(**kwargs: Any) -> None:
+def forget_cached_groups(**kwargs: object) -> None:
     """Receiver (connected in ``ConsentConfig.ready``): a group or cookie changed."""
     cache.delete(ALL_GROUPS_KEY)

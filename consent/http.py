@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
+from consent.types import AuthUser
+
 if TYPE_CHECKING:
     from consent.state import ConsentState
 
@@ -25,3 +27,9 @@ class Request(HttpRequest):
     policy_needs_guardian: bool
     #: Why the optional profile fields cannot be changed, or ``None`` when they can.
     profile_lock: str | None
+
+
+class AuthenticatedRequest(Request):
+    """The request of a logged-in member, for views behind ``@login_required``."""
+
+    user: AuthUser

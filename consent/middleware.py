@@ -56,7 +56,7 @@ class ConsentMiddleware:
         state = consent_of(request)
         user = request.user
         if user.is_authenticated and request.session.get(SYNCED_SESSION_KEY) != user.pk:
-            account_choices_apply(request=request)
+            account_choices_apply(request=request, user=user)
             request.session[SYNCED_SESSION_KEY] = user.pk
         state.apply_gpc()
         if state.changes:

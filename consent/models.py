@@ -5,7 +5,7 @@ the sharing permissions people give them, and the register of disclosures."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.markdown import render_markdown
 from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
+from consent.types import AuthUser
 
 REQUIRED_POLICY_CACHE_KEY = "tomato:policy:requiring-agreement"
 VERSION_LABEL_PATTERN = r"[0-9]+(?:\.[0-9]+){0,3}"
@@ -103,7 +104,7 @@ class PolicyVersion(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PolicyVersionQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+    personal_data: ClassVar[PersonalData[PolicyVersion]] = NO_PERSONAL_DATA
 
     class Meta:
         verbose_name = _("policy version")
@@ -133,13 +134,13 @@ class PolicyVersion(models.Model):
 
 
 class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
-    def record(self, *, user: Any, version: PolicyVersion, source: str) -> PolicyAcceptance:
+    def record(self, *, user: AuthUser, version: PolicyVersion, source: str) -> PolicyAcceptance:
         """Record that a user agreed to a policy version (append-only)."""
         return self.create(
             user=user, subject=subject_hash(user.pk), policy_version=version, source=source
         )
 
-    def covers(self, *, user: Any, version: PolicyVersion) -> bool:
+    def covers(self, *, user: AuthUser, version: PolicyVersion) -> bool:
         """Whether the user agreed to this version, or to a later one."""
         return (
             self.filter(user=user, policy_version__effective_date__gte=version.effective_date)
@@ -182,7 +183,7 @@ class PolicyAcceptance(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, db_index=True)
 
     objects = PolicyAcceptanceQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[PolicyAcceptance]] = PersonalData(
         title=_("Privacy policy acceptances"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,
@@ -267,7 +268,7 @@ class ConsentRecord(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
     objects = ConsentRecordQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[ConsentRecord]] = PersonalData(
         title=_("Consent history"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,
@@ -310,7 +311,7 @@ class AccountCookieChoice(models.Model):
     group_version = models.CharField(_("group version"), max_length=40, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[AccountCookieChoice]] = PersonalData(
         title=_("Cookie choices stored on your account"),
         owner="user",
         erasure=Erasure.DELETE,
@@ -341,7 +342,7 @@ class PageView(models.Model):
     route = models.CharField(_("page"), max_length=100)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[PageView]] = PersonalData(
         title=_("Page views"),
         owner="",
         erasure=Erasure.RETENTION,
@@ -378,7 +379,7 @@ REFERENCE_BASES = (LegalBasis.LEGAL, LegalBasis.EMERGENCY)
 
 
 class RecipientQuerySet(models.QuerySet["Recipient"]):
-    def offered_to(self, person: Any) -> RecipientQuerySet:
+    def offered_to(self, person: AuthUser) -> RecipientQuerySet:
         """Recipients a person can allow (active ones) or withdraw (any they allowed),
         each with ``granted``: whether the person's permission is in force."""
         current = SharingPermission.objects.in_force().filter(
@@ -407,7 +408,7 @@ class Recipient(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RecipientQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA
+    personal_data: ClassVar[PersonalData[Recipient]] = NO_PERSONAL_DATA
 
     class Meta:
         verbose_name = _("recipient")
@@ -469,7 +470,7 @@ class SharingPermission(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     objects = SharingPermissionQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[SharingPermission]] = PersonalData(
         title=_("Data-sharing permissions"),
         owner="user",
         erasure=Erasure.DELETE,
@@ -499,7 +500,9 @@ class SharingPermission(models.Model):
         return f"{self.recipient_name} ({'withdrawn' if self.withdrawn_at else 'current'})"
 
     @classmethod
-    def given_to(cls, *, user: Any, recipient: Recipient, granted_by: Any) -> SharingPermission:
+    def given_to(
+        cls, *, user: AuthUser, recipient: Recipient, granted_by: AuthUser
+    ) -> SharingPermission:
         """A new permission to the recipient's terms as they are now."""
         return cls(
             user=user,
@@ -557,7 +560,9 @@ class Disclosure(models.Model):
         related_name="corrections",
     )
 
-    personal_data: ClassVar[PersonalData] = NO_PERSONAL_DATA  # the people are in DisclosureSubject
+    personal_data: ClassVar[PersonalData[Disclosure]] = (
+        NO_PERSONAL_DATA  # the people are in DisclosureSubject
+    )
 
     class Meta:
         verbose_name = _("disclosure")
@@ -594,7 +599,7 @@ class DisclosureSubject(models.Model):
     )
     subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)
 
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[DisclosureSubject]] = PersonalData(
         title=_("Who we shared your data with"),
         owner="user",
         erasure=Erasure.PSEUDONYMISE,

@@ -6,7 +6,8 @@ other packages are declared in ``accounts.personal_data``. One routine there
 reads every declaration to build the data export and to erase a person, and a
 test fails for any installed model without one.
 
-This module is the ground floor: it imports nothing of the project.
+This module is the ground floor: it imports nothing of the project but the type names
+of ``consent.types``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
+
+from consent.types import AuthUser
+
+#: An exported field: a model field's name, or a label and the function of the row giving
+#: the value.
+type ExportedField[M: models.Model] = str | tuple[str | Promise, Callable[[M], object]]
 
 
 class Erasure(enum.Enum):
@@ -39,19 +46,23 @@ class Erasure(enum.Enum):
 
 
 @dataclass(frozen=True)
-class PersonalData:
-    """A model's declaration of the personal data it holds and how it is erased."""
+class PersonalData[M: models.Model]:
+    """A model's declaration of the personal data it holds and how it is erased.
+
+    ``M`` is the model declared: the functions of ``fields`` take its rows. A declaration
+    made for any model (``NO_PERSONAL_DATA``) fits every model.
+    """
 
     title: str | Promise
     #: The path from the model to the user it is about ("" for the user model itself).
     owner: str
     erasure: Erasure
     #: Exported fields: model field names, or (label, function of the row) pairs.
-    fields: Sequence[str | tuple[str | Promise, Callable[[Any], Any]]] = ()
+    fields: Sequence[ExportedField[M]] = ()
     #: Ordering of the exported rows.
     ordering: Sequence[str] = ()
     #: A function of the user that erases their rows, for ``Erasure.CUSTOM``.
-    eraser: Callable[[Any], int] | None = None
+    eraser: Callable[[AuthUser], int] | None = None
     #: Shown instead of rows when the data is described by another section.
     note: str | Promise = ""
     #: Whether the rows are listed in the export (sessions' raw data is not: it holds keys).
@@ -62,7 +73,7 @@ class PersonalData:
     scrub: Sequence[str] = ()
     #: Rows about the user when ``owner`` is not enough (a model that names a person
     #: in two roles): a function of the user giving the filter.
-    lookup: Callable[[Any], Any] | None = None
+    lookup: Callable[[AuthUser], models.Q] | None = None
     #: Erase this model's rows before any other (it refers to rows the others remove).
     erase_first: bool = False
     #: For ``Erasure.PSEUDONYMISE``: other links to the person, in another role, also cut
@@ -74,7 +85,9 @@ class PersonalData:
         return self.erasure is not Erasure.NONE
 
 
-NO_PERSONAL_DATA = PersonalData(title="", owner="", erasure=Erasure.NONE)
+NO_PERSONAL_DATA: PersonalData[models.Model] = PersonalData(
+    title="", owner="", erasure=Erasure.NONE
+)
 
 
 def subject_hash(user_id: int) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
 from consent.groups import group_version
+from consent.http import AuthenticatedRequest
 from consent.models import (
     PERMISSION_BASES,
     REFERENCE_BASES,
@@ -34,6 +35,7 @@ from consent.models import (
 from consent.privacy import subject_hash
 from consent.signals import policy_agreed
 from consent.state import ANALYTICS, ConsentState, consent_of
+from consent.types import AuthUser
 
 USER_AGENT_LENGTH = 300
 
@@ -49,7 +51,10 @@ def truncated_network(request: HttpRequest) -> str:
 
 
 def consent_records_write(
-    *, request: HttpRequest, decisions: Mapping[str, tuple[bool, str]], about: Any = None
+    *,
+    request: HttpRequest,
+    decisions: Mapping[str, tuple[bool, str]],
+    about: AuthUser | None = None,
 ) -> list[ConsentRecord]:
     """Append one record per decision (group → (accepted, source)).
 
@@ -58,7 +63,7 @@ def consent_records_write(
     """
     if not decisions:
         return []
-    user: Any = about or (request.user if request.user.is_authenticated else None)
+    user = about or (request.user if request.user.is_authenticated else None)
     state = consent_of(request)
     current = PolicyVersion.objects.current()
     common = {
@@ -105,7 +110,7 @@ def consent_records_write_server(*, request: HttpRequest, state: ConsentState) -
     consent_records_write(request=request, decisions=decisions)
 
 
-def account_choices_store(*, user: Any, state: ConsentState, varnames: list[str]) -> None:
+def account_choices_store(*, user: AuthUser, state: ConsentState, varnames: list[str]) -> None:
     for varname in varnames:
         decision = state.decisions.get(varname)
         if decision is None:
@@ -148,13 +153,13 @@ def consent_choose(
     return records
 
 
-def account_choices_apply(*, request: HttpRequest) -> None:
+def account_choices_apply(*, request: HttpRequest, user: AuthUser) -> None:
     """At the first request of a member's session: the account's choices win on this device.
 
     Choices made on this device that the account has not got yet are stored on it.
     """
     state = consent_of(request)
-    stored = {choice.group: choice for choice in request.user.cookie_choices.all()}  # type: ignore[union-attr]
+    stored = {choice.group: choice for choice in user.cookie_choices.all()}
     unknown_to_account = []
     for varname, decision in list(state.decisions.items()):
         choice = stored.get(varname)
@@ -166,14 +171,16 @@ def account_choices_apply(*, request: HttpRequest) -> None:
             continue  # a cookie was added to the group since: ask again
         if decision is not choice.accepted:
             state.decide(varname, choice.accepted, source=ConsentSource.ACCOUNT)
-    account_choices_store(user=request.user, state=state, varnames=unknown_to_account)
+    account_choices_store(user=user, state=state, varnames=unknown_to_account)
 
 
 # --- Data-sharing permissions (basis (a)/(b)) -------------------------------------
 
 
 @transaction.atomic
-def policy_version_agree(*, request: HttpRequest, version: PolicyVersion) -> PolicyAcceptance:
+def policy_version_agree(
+    *, request: AuthenticatedRequest, version: PolicyVersion
+) -> PolicyAcceptance:
     """The logged-in member agrees to an updated policy ("I agree" on the interstitial).
 
     Higher layers act on the agreement in the same transaction (``policy_agreed``: the
@@ -190,10 +197,10 @@ def policy_version_agree(*, request: HttpRequest, version: PolicyVersion) -> Pol
 def sharing_permission_set(
     *,
     request: HttpRequest,
-    person: Any,
+    person: AuthUser,
     recipient: Recipient,
     grant: bool,
-    granted_by: Any | None = None,
+    granted_by: AuthUser | None = None,
 ) -> SharingPermission | None:
     """Grant or withdraw a person's permission to share with a recipient, and record it.
 
@@ -218,7 +225,11 @@ def sharing_permission_set(
 
 
 def _record_sharing(
-    request: HttpRequest, person: Any, recipient: Recipient, grant: bool, granted_by: Any
+    request: HttpRequest,
+    person: AuthUser,
+    recipient: Recipient,
+    grant: bool,
+    granted_by: AuthUser | None,
 ) -> None:
     source = (
         ConsentSource.GUARDIAN if granted_by and granted_by != person else ConsentSource.ACCOUNT
@@ -237,7 +248,9 @@ class DisclosureRefused(ValidationError):
     pass
 
 
-def people_lacking_permission(people: list[Any], recipient: Recipient | None) -> list[Any]:
+def people_lacking_permission(
+    people: list[AuthUser], recipient: Recipient | None
+) -> list[AuthUser]:
     if recipient is None:
         return list(people)
     allowed = set(
@@ -248,7 +261,7 @@ def people_lacking_permission(people: list[Any], recipient: Recipient | None) ->
     return [person for person in people if person.pk not in allowed]
 
 
-def _fields_naming(people: list[Any], texts: Mapping[str, str]) -> dict[str, str]:
+def _fields_naming(people: list[AuthUser], texts: Mapping[str, str]) -> dict[str, str]:
     """Each field whose text names one of the people, with the name it holds: a username
     (as a word of its own: "ord" is not named by "order") or any of their addresses."""
     addresses = {person.email.lower() for person in people if person.email}
@@ -275,7 +288,7 @@ def disclosure_check(
     legal_basis: str,
     reference: str,
     listed_recipient: Recipient | None,
-    people: list[Any],
+    people: list[AuthUser],
     recipient: str = "",
     purpose: str = "",
     data_categories: str = "",
@@ -341,9 +354,9 @@ def disclosure_record(
     legal_basis: str,
     reference: str,
     data_categories: str,
-    people: list[Any],
-    recorded_by: Any,
-    disclosed_at: Any = None,
+    people: list[AuthUser],
+    recorded_by: AuthUser | None,
+    disclosed_at: datetime.datetime | None = None,
     corrects: Disclosure | None = None,
 ) -> Disclosure:
     """Enter a disclosure in the register (immutable; a correction points to the old entry)."""

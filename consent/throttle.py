@@ -7,14 +7,16 @@ client IP (or per user) in the shared cache, so every app process sees the same 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
 
 from allauth.core.internal import ratelimit
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def rate_limited(request: HttpRequest, action: str, *, user: Any = None) -> HttpResponse | None:
+def rate_limited(
+    request: HttpRequest, action: str, *, user: AbstractBaseUser | None = None
+) -> HttpResponse | None:
     """Count one hit of ``action``; past its limit, the 429 page to answer with instead.
 
     allauth's public ``consume`` never limits GET requests; the web beacon is one, so

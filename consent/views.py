@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consent.cookies import visitor_id, write_prefs
 from consent.forms import BeaconForm, CookieChoiceForm, ThemeForm
 from consent.groups import all_groups
-from consent.http import Request
+from consent.http import AuthenticatedRequest
 from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
 from consent.models import PageView, PolicyAcceptance, PolicyVersion
@@ -116,7 +116,7 @@ def beacon(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def policy_agree(request: Request) -> HttpResponse:
+def policy_agree(request: AuthenticatedRequest) -> HttpResponse:
     """ "We've updated our Privacy Policy": the change summary, the texts, and "I agree"."""
     target = next_url(request)
     required = PolicyVersion.objects.requiring_agreement()

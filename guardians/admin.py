@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -51,7 +49,9 @@ class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: GuardianRequest | None = None
+    ) -> bool:
         # Only the actions change requests; the form itself is read-only.
         return bool(request.user.has_perm("guardians.change_guardianrequest"))
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from allauth.account.forms import SignupForm
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PolicyAgreementMixin
@@ -20,6 +21,7 @@ def validate_not_own_email(guardian_email: str, own_email: str) -> None:
         )
 
 
+# allauth ships no type information: its SignupForm is a base mypy cannot see.
 class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
     """Step 2 of sign-up for under-16s: no optional fields, and the guardian's email."""
 
@@ -30,17 +32,17 @@ class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
 
     field_order = ["username", "email", "password1", "password2", "guardian_email", "agree"]
 
-    def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
+    def clean(self) -> dict[str, object]:
+        data: dict[str, object] = super().clean() or {}
         email, guardian_email = data.get("email"), data.get("guardian_email")
-        if email and guardian_email:
+        if isinstance(email, str) and isinstance(guardian_email, str) and email and guardian_email:
             try:
                 validate_not_own_email(guardian_email, email)
             except forms.ValidationError as error:
                 self.add_error("guardian_email", error)
         return data
 
-    def signup(self, request: Any, user: User) -> None:
+    def signup(self, request: HttpRequest, user: User) -> None:
         """allauth's hook after the user is saved: policy acceptance, then ask the guardian."""
         self.record_policy_acceptance(user)
         guardianship_start(teen=user, guardian_email=self.cleaned_data["guardian_email"])
@@ -49,6 +51,7 @@ class TeenSignupForm(PolicyAgreementMixin, SignupForm):  # type: ignore[misc]
 class GuardianEmailForm(forms.Form):
     guardian_email = forms.EmailField(label=_("Guardian's email"))
 
+    # Django's Form arguments, passed on, and the teen whose guardian this is.
     def __init__(self, *args: Any, teen: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.teen = teen

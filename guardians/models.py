@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AGE_OF_MAJORITY
+from accounts.models import AGE_OF_MAJORITY, User
 from consent.privacy import Erasure, PersonalData
 from consent.state import ANALYTICS, PREFERENCES
 
@@ -34,7 +34,7 @@ class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
     def active(self) -> GuardianshipQuerySet:
         return self.filter(status=Guardianship.Status.ACTIVE)
 
-    def for_guardian(self, user: Any) -> GuardianshipQuerySet:
+    def for_guardian(self, user: User) -> GuardianshipQuerySet:
         """A guardian's wards (the only guardianships they may see)."""
         return self.active().filter(guardian=user).select_related("teen")
 
@@ -42,7 +42,7 @@ class GuardianshipQuerySet(models.QuerySet["Guardianship"]):
         return self.awaiting().filter(created_at__lt=moment)
 
 
-def _erase_guardianships(user: Any) -> int:
+def _erase_guardianships(user: User) -> int:
     """A teen's guardianship goes with them; a guardian's wards lose their guardian.
 
     A ward left without a guardian waits again, as a new sign-up would: the teen names
@@ -106,7 +106,7 @@ class Guardianship(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = GuardianshipQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[Guardianship]] = PersonalData(
         title=_("Guardian link"),
         owner="teen",
         lookup=lambda user: Q(teen=user) | Q(guardian=user),
@@ -209,7 +209,7 @@ class GuardianRequest(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     objects = GuardianRequestQuerySet.as_manager()
-    personal_data: ClassVar[PersonalData] = PersonalData(
+    personal_data: ClassVar[PersonalData[GuardianRequest]] = PersonalData(
         title=_("Requests to your guardian"),
         owner="guardianship__teen",
         erasure=Erasure.DELETE,

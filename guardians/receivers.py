@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.http import HttpRequest
 
+from accounts.models import User
 from consent.models import PolicyAcceptance, PolicyVersion
 from guardians.models import Guardianship
 from guardians.services import record_guardian_decision
 
 
 def agree_for_wards(
-    sender: Any, user: Any, version: PolicyVersion, request: Any, **kwargs: Any
+    sender: type[PolicyAcceptance],
+    user: User,
+    version: PolicyVersion,
+    request: HttpRequest,
+    **kwargs: object,
 ) -> None:
     """A guardian's agreement to an updated policy is also their consent for each ward."""
     for guardianship in Guardianship.objects.for_guardian(user):

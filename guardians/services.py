@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -67,7 +66,7 @@ def guardianship_start(*, teen: User, guardian_email: str) -> Guardianship:
     return guardianship
 
 
-def check_eligible(*, guardian_request: GuardianRequest, guardian: Any) -> None:
+def check_eligible(*, guardian_request: GuardianRequest, guardian: User) -> None:
     """Only an adult whose verified email is the invited address may answer."""
     from allauth.account.models import EmailAddress
 
@@ -104,7 +103,7 @@ def _lock_open(guardian_request: GuardianRequest) -> GuardianRequest:
 
 @transaction.atomic
 def guardian_request_approve(
-    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
+    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: User
 ) -> Guardianship:
     guardian_request = _lock_open(guardian_request)
     check_eligible(guardian_request=guardian_request, guardian=guardian)
@@ -134,7 +133,7 @@ def guardian_request_approve(
 
 @transaction.atomic
 def guardian_request_decline(
-    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: Any
+    *, request: HttpRequest, guardian_request: GuardianRequest, guardian: User
 ) -> ErasureReceipt | None:
     """The guardian says no: the teen's personal data is erased at once; the teen is told."""
     guardian_request = _lock_open(guardian_request)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.http import AuthenticatedRequest
 from accounts.personal_data import export_download, export_user_data
 from consent.forms import SharingChoiceForm
+from consent.http import AuthenticatedRequest
 from consent.markers import cabin_open, secret_in_url
 from consent.models import Recipient
 from consent.services import sharing_permission_set
@@ -252,6 +252,7 @@ def ward_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return response
 
 
+# allauth ships no type information: its decorator is untyped.
 @reauthentication_required  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
 def _ward_delete(request: AuthenticatedRequest, guardianship: Guardianship) -> HttpResponse:

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.fernet import Fernet
@@ -73,6 +73,27 @@ def env_list(environ: Mapping[str, str], name: str, *, default: list[str]) -> li
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+class DatabaseConfig(TypedDict):
+    """One entry of ``DATABASES``; the connection fields are PostgreSQL's."""
+
+    ENGINE: str
+    NAME: str | Path
+    OPTIONS: dict[str, str]
+    USER: NotRequired[str]
+    PASSWORD: NotRequired[str]
+    HOST: NotRequired[str]
+    PORT: NotRequired[str]
+    CONN_MAX_AGE: NotRequired[int]
+    CONN_HEALTH_CHECKS: NotRequired[bool]
+
+
+class MailerConfig(TypedDict):
+    """One entry of ``MAILERS``."""
+
+    BACKEND: str
+    OPTIONS: NotRequired[dict[str, str | int | bool | None]]
+
+
 def _port(url_name: str, value: str) -> int | None:
     try:
         return urlsplit(value).port
@@ -80,7 +101,7 @@ def _port(url_name: str, value: str) -> int | None:
         raise ConfigurationError(f"{url_name} has a port that is not a number.") from None
 
 
-def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -> dict[str, Any]:
+def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -> DatabaseConfig:
     """Turn ``DATABASE_URL`` into one entry of ``DATABASES``.
 
     ``sqlite:///relative/path.sqlite3`` (relative to the project),
@@ -112,7 +133,7 @@ def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ConfigurationError("DATABASE_URL for PostgreSQL needs a database name.")
-        options: dict[str, Any] = {
+        options = {
             key: values[-1] for key, values in parse_qs(parts.query, strict_parsing=False).items()
         }
         return {
@@ -135,7 +156,7 @@ def parse_database_url(value: str, *, base_dir: Path, conn_max_age: int = 600) -
     )
 
 
-def parse_email_url(value: str) -> dict[str, Any]:
+def parse_email_url(value: str) -> MailerConfig:
     """Turn ``EMAIL_URL`` into the ``default`` entry of Django's ``MAILERS``.
 
     ``console:`` prints messages; ``file:///dir`` writes them to a directory;
@@ -164,7 +185,7 @@ def parse_email_url(value: str) -> dict[str, Any]:
         if tls_word not in TRUE_WORDS | FALSE_WORDS:
             raise ConfigurationError(f"EMAIL_URL option tls must be 1 or 0, not {tls_word!r}.")
         use_tls = not use_ssl and tls_word in TRUE_WORDS
-        options: dict[str, Any] = {
+        options: dict[str, str | int | bool | None] = {
             "host": parts.hostname,
             "port": port,
             "username": unquote(parts.username or ""),

@@ -4,7 +4,6 @@ Django itself already reports a console, file, dummy or in-memory mailer under
 ``--deploy`` (``mail.E001``), so there is no check of ours for that.
 """
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,7 +18,7 @@ PROCESS_LOCAL_CACHES = frozenset(
 )
 
 
-def check_shared_cache(**kwargs: Any) -> list[checks.CheckMessage]:
+def check_shared_cache(**kwargs: object) -> list[checks.CheckMessage]:
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if backend not in PROCESS_LOCAL_CACHES:
         return []
@@ -34,7 +33,7 @@ def check_shared_cache(**kwargs: Any) -> list[checks.CheckMessage]:
     ]
 
 
-def check_site_url_is_https(**kwargs: Any) -> list[checks.CheckMessage]:
+def check_site_url_is_https(**kwargs: object) -> list[checks.CheckMessage]:
     if urlsplit(settings.SITE_URL).scheme == "https":
         return []
     return [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import SafeString
@@ -13,7 +11,7 @@ class BoundField(forms.BoundField):
     def label_tag(
         self,
         contents: str | None = None,
-        attrs: dict[str, Any] | None = None,
+        attrs: dict[str, str | bool] | None = None,
         label_suffix: str | None = None,
         tag: str | None = None,
     ) -> SafeString:
@@ -22,7 +20,7 @@ class BoundField(forms.BoundField):
     def legend_tag(
         self,
         contents: str | None = None,
-        attrs: dict[str, Any] | None = None,
+        attrs: dict[str, str | bool] | None = None,
         label_suffix: str | None = None,
     ) -> SafeString:
         return super().legend_tag(contents, attrs, label_suffix="")

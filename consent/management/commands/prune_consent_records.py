@@ -7,7 +7,6 @@ Safe to run from cron, and to run twice.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -29,7 +28,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Count, delete nothing.")
 
-    def handle(self, *args: Any, days: int, dry_run: bool, **options: Any) -> None:
+    def handle(self, *args: object, days: int, dry_run: bool, **options: object) -> None:
         if days < 1:
             self.stderr.write("--days must be at least 1.")
             raise SystemExit(2)

@@ -5,8 +5,6 @@ Safe to run twice: each step only touches what is still due.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand
 
 from guardians.services import guardians_run_schedule
@@ -17,7 +15,7 @@ class Command(BaseCommand):
         "Expire guardian requests after 7 days, erase teens unapproved after 14, end links at 16."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         report = guardians_run_schedule()
         self.stdout.write(
             f"Expired {report.requests_expired} guardian requests; "

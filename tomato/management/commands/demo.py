@@ -21,7 +21,6 @@ import secrets
 import string
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -121,7 +120,7 @@ class Command(BaseCommand):
         )
 
     # BaseCommand.handle's own signature: Django passes every option through it.
-    def handle(self, *args: Any, password: str | None = None, **options: Any) -> None:
+    def handle(self, *args: object, password: str | None = None, **options: object) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "The demo makes accounts with known passwords and prints them: it runs only "
