@@ -28,6 +28,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from consent.markers import is_marked, view_marker
@@ -168,7 +169,7 @@ def proved_email_control(request: HttpRequest, user: User) -> bool:
     )
 
 
-class StaffEnrolmentMiddleware:
+class StaffEnrolmentMiddleware(MiddlewareMixin):
     """Before a staff member without two-factor opens an enrolment view, check the session.
 
     A session that logged in with the password alone (made staff while logged in, or
@@ -176,12 +177,6 @@ class StaffEnrolmentMiddleware:
     enrol their own authenticator: it is logged out and sent to log in again, which now
     asks for a code sent to the account's email (``AccountAdapter.is_login_by_code_required``).
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
 
     def process_view(
         self,

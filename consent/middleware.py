@@ -7,6 +7,7 @@ from cookie_consent.cache import all_cookie_groups
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
 from consent.http import Request
@@ -18,7 +19,7 @@ from consent.state import ConsentState, consent_of
 SYNCED_SESSION_KEY = "consent_synced_for"
 
 
-class ConsentMiddleware:
+class ConsentMiddleware(MiddlewareMixin):
     """Decide, before the view runs, which optional cookies this request may use.
 
     Puts ``request.consent`` (a ``ConsentState``); applies a member's stored
@@ -29,14 +30,12 @@ class ConsentMiddleware:
     (a 404, say) gets the state read from the cookie by ``consent_of``, unrecorded.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Request) -> HttpResponseBase:
+    def process_request(self, request: Request) -> None:
         # The defaults of the hooks a higher layer's middleware fills in process_view.
         request.policy_needs_guardian = False
         request.profile_lock = None
-        response = self.get_response(request)
+
+    def process_response(self, request: Request, response: HttpResponseBase) -> HttpResponseBase:
         state = getattr(request, "consent", None)
         if isinstance(state, ConsentState):
             if state.dirty:
@@ -78,19 +77,13 @@ class ConsentMiddleware:
 POLICY_OK_SESSION_KEY = "policy_agreed_to"
 
 
-class PolicyGateMiddleware:
+class PolicyGateMiddleware(MiddlewareMixin):
     """After a material policy change, members meet "We've updated our Privacy Policy" first.
 
     Views marked ``@policy_gate_exempt`` stay reachable: the policy itself, cookie choices,
     logging out, downloading one's data and deleting the account (with the
     re-authentication it asks).
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
 
     def process_view(
         self,

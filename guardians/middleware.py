@@ -9,6 +9,7 @@ from typing import cast
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from consent.http import Request
@@ -31,15 +32,9 @@ def guardianship_of(request: HttpRequest) -> Guardianship | None:
     return cache.guardianship
 
 
-class CabinMiddleware:
+class CabinMiddleware(MiddlewareMixin):
     """A teen whose guardian has not approved reaches only views marked ``@cabin_open``;
     every teen under a guardian's care carries what the guardian allows."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
 
     def process_view(
         self,
