@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 
 from accounts import age_screen
+from accounts.mail import message_queue
 from accounts.mfa import is_staff_without_two_factor, proved_email_control
 from accounts.models import User
 from consent.cookies import write_prefs
@@ -41,6 +44,20 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             return not proved_email_control(self.request, user)
         result: bool = super().is_login_by_code_required(login)
         return result
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, object]) -> None:
+        """allauth's emails (confirmation, password reset, login codes, security notices),
+        rendered now as allauth renders them and sent by the delivery task, like ours."""
+        request = allauth_context.request
+        full = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
+        user = context.get("user")
+        message = self.render_mail(template_prefix, email, full)
+        message_queue(message, about=user if isinstance(user, User) else None)
 
     def post_login(self, request: HttpRequest, user: User, **kwargs: object) -> HttpResponse:
         """After a log-in from the login form: remember (or forget) the email on this device."""

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 from accounts.accountability import StaffAccountability
 from accounts.models import (
@@ -167,3 +168,9 @@ class ErasureReceiptAdmin(ReadOnlyAdmin[ErasureReceipt]):
 class AgeScreenChangeAdmin(ReadOnlyAdmin[AgeScreenChange]):
     list_display = ("created_at", "previous_band", "new_band")
     list_filter = ("previous_band", "new_band")
+
+
+# The email delivery tasks hold whole messages (links with keys, sign-in codes) for anyone's
+# eyes in django-tasks-db's own admin: it comes off the site. Failed sends are in the log.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)

@@ -14,20 +14,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import checks
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Exact, In
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from consent.privacy import NO_PERSONAL_DATA, Erasure, ExportedField, PersonalData
+from accounts.tasks import email_deliver
+from consent.privacy import NO_PERSONAL_DATA, Erasure, ExportedField, PersonalData, subject_hash
 from consent.types import JSON
 
 if TYPE_CHECKING:
@@ -77,6 +82,31 @@ def _erase_admin_log(user: User) -> int:
             about |= models.Q(content_type=content_type, object_id__in=ids)
     deleted, _by_model = LogEntry.objects.filter(about).delete()
     return deleted
+
+
+def _queued_emails(user: User) -> models.Q:
+    """Delivery tasks holding an email to one of the user's addresses, or about them."""
+    to = KT("args_kwargs__kwargs__to")
+    return models.Q(task_path=email_deliver.module_path) & (
+        models.Q(Exact(to, user.email))
+        | models.Q(In(to, EmailAddress.objects.filter(user=user).values("email")))
+        | models.Q(args_kwargs__kwargs__about=subject_hash(user.pk))
+    )
+
+
+def _erase_queued_emails(user: User) -> int:
+    deleted, _by_model = DBTaskResult.objects.filter(_queued_emails(user)).delete()
+    return deleted
+
+
+def _email_subject(row: models.Model) -> object:
+    assert isinstance(row, DBTaskResult)
+    return row.args_kwargs["kwargs"]["message"]["subject"]
+
+
+def _email_to(row: models.Model) -> object:
+    assert isinstance(row, DBTaskResult)
+    return row.args_kwargs["kwargs"]["to"]
 
 
 def _confirmation_email(row: EmailConfirmation) -> object:
@@ -133,6 +163,21 @@ OTHER_PACKAGES: dict[str, PersonalData[models.Model]] = {
         erase_first=True,
         fields=("action_time", "object_repr", "change_message"),
         ordering=("-action_time",),
+    ),
+    # Emails waiting to be sent, sent, or failed: each holds the finished message.
+    "django_tasks_database.dbtaskresult": PersonalData(
+        title=_("Emails to you"),
+        owner="",
+        erasure=Erasure.CUSTOM,
+        eraser=_erase_queued_emails,
+        lookup=_queued_emails,
+        fields=(
+            "enqueued_at",
+            (_("To"), _email_to),
+            (_("Subject"), _email_subject),
+            "status",
+        ),  # fmt: skip
+        ordering=("-enqueued_at",),
     ),
     "auth.permission": NO_PERSONAL_DATA,
     "auth.group": NO_PERSONAL_DATA,

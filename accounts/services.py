@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.mail import mail_send
 from accounts.models import ErasureReceipt, User, staff_role
 from accounts.personal_data import erase_rows, erasure_plan
-from accounts.tasks import send_erasure_receipt
 from consent.models import PolicyAcceptance, PolicyVersion
 from consent.privacy import subject_hash
 
@@ -68,11 +68,8 @@ def user_erase(
     # allauth's rate limits keyed by the person's addresses go too: someone who leaves can
     # sign up again at once, and the cache keeps nothing derived from their email.
     transaction.on_commit(lambda: cache.delete_many(rate_limit_keys), robust=True)
-    recipients = [address for address in (notify or []) if address]
-    if recipients:
-        transaction.on_commit(
-            lambda: send_erasure_receipt.enqueue(receipt.pk, recipients), robust=True
-        )
+    # Sent to the address the person had: the receipt is about nobody the site still knows.
+    mail_send("accounts/email/erasure_receipt", notify or [], {"receipt": receipt}, about=None)
     return receipt
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.mail import mail_send
 from accounts.models import CONSENT_AGE, ErasureReceipt, User, age_on, years_before
 from accounts.services import user_erase
 from consent.models import ConsentSource, PolicyAcceptance, PolicyVersion
@@ -21,8 +24,7 @@ from guardians.models import (
     GuardianRequest,
     Guardianship,
 )
-from guardians.tasks import send_approval_notice, send_guardian_request, send_link_ended
-from guardians.tokens import LinkError
+from guardians.tokens import LinkError, make_token
 
 
 class NotEligible(Exception):
@@ -54,7 +56,14 @@ def guardian_request_send(
         sent_at=now,
         expires_at=now + REQUEST_VALIDITY,
     )
-    transaction.on_commit(lambda: send_guardian_request.enqueue(new.pk), robust=True)
+    teen = guardianship.teen
+    link = settings.SITE_URL + reverse("guardians:consent", kwargs={"token": make_token(new)})
+    mail_send(
+        "guardians/email/guardian_request",
+        [new.email],
+        {"teen": teen, "link": link, "request": new},
+        about=teen,
+    )
     return new
 
 
@@ -127,7 +136,7 @@ def guardian_request_approve(
             PolicyAcceptance.objects.record(
                 user=teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
             )
-    transaction.on_commit(lambda: send_approval_notice.enqueue(teen.pk), robust=True)
+    mail_send("guardians/email/approved", [teen.email], {"teen": teen}, about=teen)
     return guardianship
 
 
@@ -234,5 +243,5 @@ def guardianship_end(*, guardianship: Guardianship) -> bool:
         return False
     teen, guardian = guardianship.teen, guardianship.guardian
     recipients = [teen.email, guardian.email if guardian else ""]
-    transaction.on_commit(lambda: send_link_ended.enqueue(teen.username, recipients), robust=True)
+    mail_send("guardians/email/ended", recipients, {"teen": teen}, about=teen)
     return True

@@ -2,6 +2,8 @@ import re
 
 import pytest
 from django.core.cache import caches
+from django.db import connections
+from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
@@ -33,6 +35,28 @@ def _clear_caches():
     yield
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _each_request_commits(monkeypatch):
+    """A request's writes are committed when it ends, and what waits for the commit (the
+    emails) runs then. The test's transaction never commits, so the test client runs what
+    each request left waiting when it returns; a rolled-back block has left nothing."""
+    request = Client.request
+
+    def request_then_commit(self, **kwargs):
+        starts = {conn.alias: len(conn.run_on_commit) for conn in connections.all()}
+        response = request(self, **kwargs)
+        for conn in connections.all():
+            start = starts.get(conn.alias, 0)
+            while len(conn.run_on_commit) > start:
+                waiting = conn.run_on_commit[start:]
+                del conn.run_on_commit[start:]
+                for entry in waiting:  # (savepoint ids, callback, robust)
+                    entry[1]()
+        return response
+
+    monkeypatch.setattr(Client, "request", request_then_commit)
 
 
 @pytest.fixture

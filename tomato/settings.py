@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "cookie_consent",
+    "django_tasks_db",
     "consent",
     "accounts",
     "guardians",
@@ -140,8 +141,9 @@ DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", f"Tomato <no-reply@{SITE_HOST
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background work ----------------------------------------------------------
-# Emails go through Django's tasks framework after the transaction commits. The
-# immediate backend runs them in the request; a worker backend can take them instead.
+# Every email is rendered in the request and sent by a task (accounts.mail). Django's
+# immediate backend sends it at the end of the request; in production
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend queues it for `manage.py db_worker`.
 TASKS = {
     "default": {
         "BACKEND": ENV.get("TASKS_BACKEND", "").strip()

@@ -92,7 +92,7 @@ def test_secrets_emails_and_birth_dates_are_redacted(logged, written):
     [
         "Not Found: /privacy/9.9/",
         "/accounts/password/reset/key/done/",
-        "Task id=PoJ7PzKm path=guardians.tasks.send_approval_notice state=SUCCESSFUL",
+        "Task id=PoJ7PzKm path=accounts.tasks.email_deliver state=SUCCESSFUL",
         "/cookies/?next=/privacy/&version=2",
     ],
 )
