@@ -12,15 +12,15 @@ from django.utils import timezone
 from accounts import age_screen
 from accounts.models import AgeScreenChange, User
 from consent.models import PolicyAcceptance
-from tests.factories import UserFactory
+from tests.factories import UserFactory, years_ago
 
 SIGNUP = "/accounts/signup/"
 ADULT_DOB = "1990-05-17"
 
 
-def years_ago(years, days=0):
-    today = timezone.localdate()
-    return (today.replace(year=today.year - years) - datetime.timedelta(days=days)).isoformat()
+def born(years, days=0):
+    """The date of birth of someone ``years`` old (less ``days``), as the form takes it."""
+    return years_ago(years, days).isoformat()
 
 
 def member_data(**overrides):
@@ -90,7 +90,7 @@ class TestAgeScreen:
             assert f">{gender}</option>" in html
 
     def test_going_back_cannot_change_the_answer(self, adult):
-        response = adult.post(SIGNUP, {"date_of_birth": years_ago(10)})
+        response = adult.post(SIGNUP, {"date_of_birth": born(10)})
         # The age answer is ignored: the member form is validated (and refused) instead.
         assert response.status_code == HTTPStatus.OK
         assert adult.session[age_screen.SESSION_KEY] == ADULT_DOB
@@ -102,7 +102,7 @@ class TestAgeScreen:
         cookie = client.cookies[age_screen.COOKIE_NAME]
         client.cookies.clear()
         client.cookies[age_screen.COOKIE_NAME] = cookie.value
-        client.post(SIGNUP, {"date_of_birth": years_ago(12)})
+        client.post(SIGNUP, {"date_of_birth": born(12)})
         change = AgeScreenChange.objects.get()
         assert (change.previous_band, change.new_band) == ("16_or_older", "under_16")
 
@@ -122,14 +122,14 @@ class TestAgeScreen:
 
     @pytest.mark.parametrize(
         ("dob", "band"),
-        [(years_ago(16), "16_or_older"), (years_ago(16, days=-1), "under_16")],
+        [(born(16), "16_or_older"), (born(16, days=-1), "under_16")],
     )
     def test_the_sixteenth_birthday_is_the_line(self, dob, band):
         assert age_screen.band_of(datetime.date.fromisoformat(dob)) == band
 
     def test_under_16s_cannot_sign_up_without_the_guardian_flow(self, client, settings):
         settings.TEEN_SIGNUP_FORM = ""
-        client.post(SIGNUP, {"date_of_birth": years_ago(14)})
+        client.post(SIGNUP, {"date_of_birth": born(14)})
         response = client.get(SIGNUP)
         assert response.status_code == HTTPStatus.FORBIDDEN
         assert "guardian" in response.content.decode()
