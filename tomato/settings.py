@@ -306,7 +306,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(ENV.get("STATIC_ROOT", "").strip() or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise answers above the clickjacking, CSP and Permissions-Policy middleware.
 WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
