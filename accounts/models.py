@@ -22,7 +22,9 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -144,6 +146,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.date_of_birth is None:
             return None
         return age_on(self.date_of_birth, on or timezone.localdate())
+
+
+def email_is(address: str) -> models.Q:
+    """Accounts with this email address, in any case: a lookup the unique index on the
+    lower-cased address (``user_email_ci_unique``, for addresses that are not empty)
+    serves."""
+    return ~models.Q(email="") & models.Q(Exact(Lower("email"), Lower(Value(address))))
 
 
 class StaffRole(models.TextChoices):

@@ -378,6 +378,10 @@ PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
 REFERENCE_BASES = (LegalBasis.LEGAL, LegalBasis.EMERGENCY)
 
 
+#: Consent records about a data-sharing permission go under "sharing:<recipient id>".
+SHARING_TOPIC_PREFIX = "sharing:"
+
+
 class RecipientQuerySet(models.QuerySet["Recipient"]):
     def offered_to(self, person: AuthUser) -> RecipientQuerySet:
         """Recipients a person can allow (active ones) or withdraw (any they allowed),
@@ -417,6 +421,11 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def topic(self) -> str:
+        """The name consent records about permissions for this recipient go under."""
+        return f"{SHARING_TOPIC_PREFIX}{self.pk}"
 
 
 class SharingPermissionQuerySet(models.QuerySet["SharingPermission"]):

@@ -71,6 +71,17 @@ def _erase_guardianships(user: User) -> int:
     return deleted + requests + detached
 
 
+class GuardianDecision(models.TextChoices):
+    """What a guardian decides for a teen, each kept as a consent record about the teen."""
+
+    ACCOUNT = "account", _("Guardian: the account")
+    POLICY = "policy", _("Guardian: the privacy policy")
+    OPTIONAL_PROFILE_FIELDS = "optional_profile_fields", _("Guardian: optional profile fields")
+    PERSONALISATION = "personalisation", _("Guardian: personalisation")
+    FURTHER_COLLECTION = "further_collection", _("Guardian: further collection")
+    KEEP_DATA = "keep_data", _("Guardian: keeping the data")
+
+
 class GuardianshipStatus(models.TextChoices):
     AWAITING = "awaiting", _("Awaiting the guardian")
     ACTIVE = "active", _("Approved")

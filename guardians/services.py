@@ -21,6 +21,7 @@ from guardians.models import (
     APPROVAL_DEADLINE,
     GUARDIAN_MIN_AGE,
     REQUEST_VALIDITY,
+    GuardianDecision,
     GuardianRequest,
     Guardianship,
 )
@@ -31,7 +32,9 @@ class NotEligible(Exception):
     """Why this account cannot answer this request (the message is for the person)."""
 
 
-def record_guardian_decision(request: HttpRequest, teen: User, **decisions: bool) -> None:
+def record_guardian_decision(
+    request: HttpRequest, teen: User, decisions: dict[GuardianDecision, bool]
+) -> None:
     """Every guardian decision is a consent record about the teen, with source "guardian"."""
     consent_records_write(
         request=request,
@@ -128,7 +131,7 @@ def guardian_request_approve(
     guardianship.allow_personalisation = False
     guardianship.collection_stopped = False
     guardianship.save()
-    record_guardian_decision(request, guardianship.teen, account=True)
+    record_guardian_decision(request, guardianship.teen, {GuardianDecision.ACCOUNT: True})
     teen = guardianship.teen
     # The guardian's consent covers the policy in effect (and any update awaiting agreement).
     for version in {PolicyVersion.objects.current(), PolicyVersion.objects.requiring_agreement()}:
@@ -148,7 +151,7 @@ def guardian_request_decline(
     guardian_request = _lock_open(guardian_request)
     check_eligible(guardian_request=guardian_request, guardian=guardian)
     teen = guardian_request.guardianship.teen
-    record_guardian_decision(request, teen, account=False)
+    record_guardian_decision(request, teen, {GuardianDecision.ACCOUNT: False})
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DECLINE,
@@ -165,15 +168,15 @@ def guardianship_set_switches(
     allow_optional_fields: bool,
     allow_personalisation: bool,
 ) -> None:
-    changes: dict[str, bool] = {}
+    changes: dict[GuardianDecision, bool] = {}
     if allow_optional_fields != guardianship.allow_optional_fields:
-        changes["optional_profile_fields"] = allow_optional_fields
+        changes[GuardianDecision.OPTIONAL_PROFILE_FIELDS] = allow_optional_fields
     if allow_personalisation != guardianship.allow_personalisation:
-        changes["personalisation"] = allow_personalisation
+        changes[GuardianDecision.PERSONALISATION] = allow_personalisation
     guardianship.allow_optional_fields = allow_optional_fields
     guardianship.allow_personalisation = allow_personalisation
     guardianship.save(update_fields=["allow_optional_fields", "allow_personalisation"])
-    record_guardian_decision(request, guardianship.teen, **changes)
+    record_guardian_decision(request, guardianship.teen, changes)
 
 
 @transaction.atomic
@@ -185,7 +188,9 @@ def guardianship_set_collection(
         return
     guardianship.collection_stopped = stopped
     guardianship.save(update_fields=["collection_stopped"])
-    record_guardian_decision(request, guardianship.teen, further_collection=not stopped)
+    record_guardian_decision(
+        request, guardianship.teen, {GuardianDecision.FURTHER_COLLECTION: not stopped}
+    )
 
 
 @transaction.atomic
@@ -193,7 +198,7 @@ def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureRe
     """The guardian has the teen's data deleted; both get the receipt."""
     teen = guardianship.teen
     guardian = guardianship.guardian
-    record_guardian_decision(request, teen, keep_data=False)
+    record_guardian_decision(request, teen, {GuardianDecision.KEEP_DATA: False})
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DELETION,
