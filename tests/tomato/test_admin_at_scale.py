@@ -178,3 +178,24 @@ def test_a_small_or_filtered_list_is_counted_exactly(admin_client):
     PageView.objects.create(visitor="b" * 32, route="policy", created_at=timezone.now())
     filtered = admin_client.get(url, {"q": "policy"})
     assert filtered.context["cl"].result_count == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("zebra", True),
+        ("ZEBRA", True),
+        ("corn", False),  # the beginning of a username, not any part of it
+        ("Zebra.Corn@Example.ORG", True),  # a whole address, in any case
+        ("zebra.corn@example", False),
+    ],
+)
+def test_staff_find_a_user_by_the_beginning_of_the_username_or_the_whole_address(
+    admin_client, term, found
+):
+    person = UserFactory(username="zebracorn", email="Zebra.Corn@example.org")
+    UserFactory(username="other", email="other@example.org")
+    response = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": term})
+    assert (person in response.context["cl"].result_list) is found
+    assert len(response.context["cl"].result_list) == int(found)
