@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, email_is
+from consent.management.commands.prune_consent_records import batch_end
 from consent.models import ConsentRecord, Disclosure, DisclosureSubject, PageView
 from consent.privacy import subject_hash
 from guardians.models import APPROVAL_DEADLINE, GuardianRequest, Guardianship
@@ -164,6 +165,26 @@ def test_the_scan_for_teens_not_approved_in_time_reads_only_awaiting_ones(planne
     analysed_without_seqscan(Guardianship)
     deadline = timezone.now() - APPROVAL_DEADLINE
     assert_plan_uses(Guardianship.objects.unapproved_since(deadline), "guardianship_awaiting_since")
+
+
+def test_the_prune_of_anonymous_consent_records_reads_its_index(planner):
+    anonymous_records(2000, days_ago=10)
+    anonymous_records(100, days_ago=500)
+    # Members' records are kept for good: old ones outnumber the visitors' due for pruning.
+    anonymous_records(10_000, days_ago=500, subject_type="member")
+    analysed_without_seqscan(ConsentRecord)
+    cutoff = timezone.now() - datetime.timedelta(days=395)
+    batch = batch_end(ConsentRecord.objects.anonymous().older_than(cutoff))
+    assert_plan_uses(batch, index_on(ConsentRecord, "subject_type", "created_at"))
+
+
+def test_the_prune_of_page_views_reads_its_index(planner):
+    page_views(2000, days_ago=10)
+    page_views(100, days_ago=500)
+    analysed_without_seqscan(PageView)
+    cutoff = timezone.now() - datetime.timedelta(days=395)
+    batch = batch_end(PageView.objects.filter(created_at__lt=cutoff))
+    assert_plan_uses(batch, index_on(PageView, "created_at"))
 
 
 # --- The admin's lists, searches and filters -----------------------------------------------
