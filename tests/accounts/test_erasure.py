@@ -30,7 +30,7 @@ from accounts.personal_data import declaration_for, undeclared_models
 from accounts.services import user_erase
 from consent.models import AccountCookieChoice, ConsentRecord, PolicyAcceptance, PolicyVersion
 from consent.privacy import subject_hash
-from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory, history_for
 from tests.scan import rows_mentioning
 
 
@@ -235,54 +235,6 @@ class TestDeleteAccount:
         assert str(receipt.reference) in html
 
 
-def give_history(person, count):
-    """``count`` rows about the person in each place that grows with their history."""
-    from allauth.usersessions.models import UserSession
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from accounts.models import StaffAccess
-    from consent.models import Disclosure, DisclosureSubject, SharingPermission
-    from tests.factories import RecipientFactory
-
-    staff = StaffFactory()
-    subject = subject_hash(person.pk)
-    version = PolicyVersion.objects.get(version="1.0")
-    user_type = ContentType.objects.get_for_model(User)
-    for index in range(count):
-        EmailAddress.objects.create(user=person, email=f"also{index}.{person.username}@example.org")
-        Authenticator.objects.create(
-            user=person, type=Authenticator.Type.WEBAUTHN, data={"credential": f"c{index}"}
-        )
-        PolicyAcceptance.objects.record(user=person, version=version, source="signup")
-        ConsentRecord.objects.create(
-            user=person, subject_type="member", subject=subject, group="analytics",
-            action="accept", source="banner", user_agent="Browser", ip_network="192.0.2.0/24",
-        )  # fmt: skip
-        AccountCookieChoice.objects.create(user=person, group=f"group{index}", accepted=True)
-        SharingPermission.given_to(
-            user=person, recipient=RecipientFactory(), granted_by=person
-        ).save()
-        disclosure = Disclosure.objects.create(
-            recipient="Court", purpose="Order", legal_basis="legal", reference=f"R-{index}",
-            data_categories="email",
-        )  # fmt: skip
-        DisclosureSubject.objects.create(disclosure=disclosure, user=person, subject=subject)
-        session = SessionStore()
-        session["_auth_user_id"] = str(person.pk)
-        session.create()
-        UserSession.objects.create(
-            user=person, session_key=session.session_key, ip="192.0.2.1", user_agent="Browser"
-        )
-        StaffAccess.objects.create(
-            user=person, subject=subject, what="accounts.user", view="change",
-            **StaffAccess.by(staff),
-        )  # fmt: skip
-        LogEntry.objects.create(
-            user=staff, content_type=user_type, object_id=str(person.pk),
-            object_repr=person.username, action_flag=CHANGE, change_message="[]",
-        )  # fmt: skip
-
-
 def erasure_queries(person):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -298,11 +250,11 @@ def test_erasing_a_person_takes_as_many_queries_with_a_long_history_as_with_a_sh
     django_assert_max_num_queries,
 ):
     short, long = UserFactory(), UserFactory()
-    give_history(short, 1)
-    give_history(long, 50)
+    history_for(short, 1)
+    history_for(long, 50)
     # The first erasure fills the caches of the site and of the content types.
     warm = UserFactory()
-    give_history(warm, 1)
+    history_for(warm, 1)
     erasure_queries(warm)
     with django_assert_max_num_queries(ERASURE_BUDGET):
         one = erasure_queries(short)
