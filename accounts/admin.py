@@ -18,9 +18,10 @@ from accounts.models import (
     ErasureReceipt,
     StaffAccess,
     User,
+    email_is,
 )
 from accounts.services import user_erase
-from consent.admin import ReadOnlyAdmin
+from consent.admin import LargeTableAdmin, ReadOnlyAdmin
 
 
 def mask_email(email: str) -> str:
@@ -54,7 +55,7 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(StaffAccountability[User], DjangoUserAdmin[User]):
+class UserAdmin(StaffAccountability[User], LargeTableAdmin[User], DjangoUserAdmin[User]):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -77,10 +78,21 @@ class UserAdmin(StaffAccountability[User], DjangoUserAdmin[User]):
     )
     list_display = ("username", "masked_email", "age_band", "status", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
-    search_fields = ("username", "email")
+    # Searches an index serves: the beginning of a username, or a whole email address.
+    search_fields = ("^username",)
+    search_help_text = _("The beginning of a username, or a whole email address.")
     ordering = ("username",)
     readonly_fields = ("last_login", "date_joined")
     actions = ["erase"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if "@" in term:
+            found |= queryset.filter(email_is(term))
+        return found, may_have_duplicates
 
     @admin.display(description=_("email"))
     def masked_email(self, user: User) -> str:

@@ -18,7 +18,9 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core import checks
+from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.json import KT
@@ -43,15 +45,25 @@ if TYPE_CHECKING:
 
 
 def _erase_sessions(user: User) -> int:
-    """End every session of the user (the rows, and their cached copies)."""
+    """End every session of the user (the rows, and their cached copies), all at once
+    whatever their number: one delete of the rows, one of the cached copies."""
     store: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     keys = list(
         apps.get_model("usersessions", "UserSession")
         .objects.filter(user=user)
         .values_list("session_key", flat=True)
     )
-    for key in keys:
-        store(session_key=key).delete()
+    if not keys:
+        return 0
+    # The cache and cached_db engines keep a copy under their prefix and the key.
+    cache_prefix = getattr(store, "cache_key_prefix", "")
+    if cache_prefix:
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([cache_prefix + key for key in keys])
+    if issubclass(store, DatabaseSessionStore):  # db and cached_db
+        store.get_model_class()._default_manager.filter(session_key__in=keys).delete()
+    elif not cache_prefix:  # another engine: its own delete, session by session
+        for key in keys:
+            store(session_key=key).delete()
     return len(keys)
 
 

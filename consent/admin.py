@@ -7,12 +7,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from consent.groups import RECORDED_TOPICS, all_groups
 from consent.models import (
     ConsentRecord,
     Disclosure,
@@ -37,6 +40,52 @@ CSV_COLUMNS = (
     "ip_network",
     "user_agent",
 )
+
+
+def estimated_rows(queryset: object) -> int | None:
+    """The PostgreSQL planner's estimate of a whole table's rows (``pg_class.reltuples``,
+    kept by ANALYZE and autovacuum), for a queryset without filters; ``None`` for a
+    filtered queryset, on other databases and for a table never analysed."""
+    if not isinstance(queryset, QuerySet) or queryset.query.has_filters():
+        return None
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] >= 0 else None
+
+
+class EstimatedCountPaginator[T](Paginator[T]):
+    """Counts a whole big table by the planner's estimate instead of reading every row.
+
+    A filtered list, a table under ``exact_below`` rows and any database but PostgreSQL
+    are counted exactly: there the count is cheap, or the estimate would be another
+    table's (the whole one's).
+    """
+
+    #: Below this many rows (by the estimate) counting them is cheap, and exact.
+    exact_below = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        estimate = estimated_rows(self.object_list)
+        if estimate is None or estimate < self.exact_below:
+            return super().count
+        return estimate
+
+
+class LargeTableAdmin[M: models.Model](admin.ModelAdmin[M]):
+    """The admin of a table that grows with the members (a ledger of records, the users):
+    one count per page, by estimate for the whole table on PostgreSQL, and no second
+    count of the unfiltered table. Its filters must have known choices (never a
+    ``SELECT DISTINCT`` over the table) and no ``date_hierarchy`` (it reads every row's
+    date); its searches, filters and ordering must each have an index."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
 
 class ReadOnlyAdmin[M: models.Model](admin.ModelAdmin[M]):
@@ -118,20 +167,44 @@ class _Echo:
         return value
 
 
+class TopicFilter(admin.SimpleListFilter):
+    """A consent record's cookie group (or other topic), from the topics the site knows:
+    the cookie groups, the data-sharing recipients and what other apps record."""
+
+    title = _("cookie group")
+    parameter_name = "group"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[models.Model]
+    ) -> list[tuple[str, str]]:
+        groups = [(group.varname, str(group.name)) for group in all_groups()]
+        sharing = [
+            (recipient.topic, str(_("Sharing with %(name)s") % {"name": recipient.name}))
+            for recipient in Recipient.objects.order_by("name")
+        ]
+        return groups + [(topic, str(label)) for topic, label in RECORDED_TOPICS.items()] + sharing
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[ConsentRecord]
+    ) -> QuerySet[ConsentRecord]:
+        value = self.value()
+        return queryset.filter(group=value) if value else queryset
+
+
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyAdmin[ConsentRecord]):
+class ConsentRecordAdmin(LargeTableAdmin[ConsentRecord], ReadOnlyAdmin[ConsentRecord]):
     """Consent records are evidence: staff read and export them, and change nothing."""
 
     list_display = ("created_at", "subject_type", "short_subject", "group", "action", "source")
     list_filter = (
-        "group",
+        TopicFilter,
         "action",
         "source",
         "subject_type",
         ("created_at", admin.DateFieldListFilter),
     )
-    search_fields = ("subject",)
-    date_hierarchy = "created_at"
+    search_fields = ("subject__startswith",)
+    search_help_text = _("The beginning of a member's keyed hash or of a visitor's id.")
     list_select_related = False
     actions = ["export_csv"]
 
@@ -166,10 +239,11 @@ class ConsentRecordAdmin(ReadOnlyAdmin[ConsentRecord]):
 
 
 @admin.register(PageView)
-class PageViewAdmin(ReadOnlyAdmin[PageView]):
+class PageViewAdmin(LargeTableAdmin[PageView], ReadOnlyAdmin[PageView]):
     list_display = ("created_at", "route")
     list_filter = (("created_at", admin.DateFieldListFilter),)
-    search_fields = ("route",)
+    search_fields = ("route__exact",)
+    search_help_text = _("A page's name, whole (like home or guardians:ward).")
     readonly_fields = ("visitor", "route", "created_at")
     #: Counts, not evidence (retention prunes them): the delete permission deletes them.
     can_delete = True
@@ -288,7 +362,7 @@ class DisclosureSubjectInline(admin.TabularInline[DisclosureSubject, Disclosure]
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
+class DisclosureAdmin(LargeTableAdmin[Disclosure]):
     """The register: entries are created under its rules and never changed or deleted."""
 
     form = DisclosureForm
@@ -301,6 +375,7 @@ class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
         "corrects",
     )
     list_filter = ("legal_basis", ("disclosed_at", admin.DateFieldListFilter))
+    list_select_related = ("recorded_by", "corrects")
     search_fields = ("recipient", "reference", "purpose")
     inlines = [DisclosureSubjectInline]
     readonly_fields = (

@@ -5,8 +5,14 @@ from __future__ import annotations
 from cookie_consent.cache import get_cookie_group
 from cookie_consent.models import CookieGroup
 from django.core.cache import cache
+from django_stubs_ext import StrOrPromise
 
 ALL_GROUPS_KEY = "tomato:cookie-groups:all"
+
+#: What consent records are about besides the cookie groups and data-sharing permissions,
+#: by name with its label: a higher app adds its own in ``AppConfig.ready`` (the
+#: guardians' decisions), for the consent records' admin filter.
+RECORDED_TOPICS: dict[str, StrOrPromise] = {}
 ALL_GROUPS_TIMEOUT = 60 * 60
 
 

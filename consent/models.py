@@ -245,15 +245,15 @@ class ConsentRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="consent_records",
+        db_index=False,  # consentrecord_user_time serves it
     )
     subject_type = models.CharField(_("subject type"), max_length=10, choices=SubjectType.choices)
     subject = models.CharField(
         _("subject"),
         max_length=64,
-        db_index=True,
         help_text=_("The keyed hash of a member's id, or an anonymous visitor's random id."),
     )
-    group = models.CharField(_("cookie group"), max_length=32, db_index=True)
+    group = models.CharField(_("cookie group"), max_length=32)
     action = models.CharField(_("action"), max_length=10, choices=ConsentAction.choices)
     group_version = models.CharField(_("group version"), max_length=40, blank=True)
     policy_version = models.CharField(_("policy version"), max_length=20, blank=True)
@@ -291,7 +291,19 @@ class ConsentRecord(models.Model):
         verbose_name_plural = _("consent records")
         permissions = [("export_consentrecord", _("Can export consent records as CSV"))]
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["subject_type", "created_at"])]
+        indexes = [
+            # The prune of anonymous records past their retention.
+            models.Index(fields=["subject_type", "created_at"]),
+            # A person's consent history, newest first (their data page, the export).
+            models.Index(fields=["user", "created_at"], name="consentrecord_user_time"),
+            # The admin's list filtered by group or source, newest first.
+            models.Index(fields=["group", "created_at"], name="consentrecord_group_time"),
+            models.Index(fields=["source", "created_at"], name="consentrecord_source_time"),
+            # The admin's search by the beginning of a subject (equality too).
+            models.Index(
+                fields=["subject"], opclasses=["varchar_pattern_ops"], name="consentrecord_subject"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group}: {self.get_action_display()} ({self.get_source_display()})"
@@ -358,6 +370,8 @@ class PageView(models.Model):
         verbose_name = _("page view")
         verbose_name_plural = _("page views")
         ordering = ["-created_at"]
+        # The admin's search by page, newest first.
+        indexes = [models.Index(fields=["route", "created_at"], name="pageview_route_time")]
 
     def __str__(self) -> str:
         return self.route
@@ -376,6 +390,10 @@ class LegalBasis(models.TextChoices):
 PERMISSION_BASES = (LegalBasis.AGREEMENT, LegalBasis.INTERACTION)
 #: Bases that need a reference (the request, the order, the emergency).
 REFERENCE_BASES = (LegalBasis.LEGAL, LegalBasis.EMERGENCY)
+
+
+#: Consent records about a data-sharing permission go under "sharing:<recipient id>".
+SHARING_TOPIC_PREFIX = "sharing:"
 
 
 class RecipientQuerySet(models.QuerySet["Recipient"]):
@@ -417,6 +435,11 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def topic(self) -> str:
+        """The name consent records about permissions for this recipient go under."""
+        return f"{SHARING_TOPIC_PREFIX}{self.pk}"
 
 
 class SharingPermissionQuerySet(models.QuerySet["SharingPermission"]):
@@ -568,6 +591,8 @@ class Disclosure(models.Model):
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
         ordering = ["-disclosed_at", "-pk"]
+        # The register in its order (the admin's list).
+        indexes = [models.Index(fields=["disclosed_at", "id"], name="disclosure_disclosed")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(legal_basis__in=REFERENCE_BASES) | ~models.Q(reference=""),

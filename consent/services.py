@@ -236,7 +236,7 @@ def _record_sharing(
     )
     consent_records_write(
         request=request,
-        decisions={f"sharing:{recipient.pk}": (grant, source)},
+        decisions={recipient.topic: (grant, source)},
         about=person,
     )
 

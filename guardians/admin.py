@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from consent.admin import LargeTableAdmin
 from guardians.models import GuardianRequest, Guardianship
 from guardians.services import guardian_request_send
 
@@ -21,20 +22,23 @@ class GuardianRequestInline(admin.TabularInline[GuardianRequest, Guardianship]):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin[Guardianship]):
+class GuardianshipAdmin(LargeTableAdmin[Guardianship]):
     list_display = ("teen", "guardian", "status", "collection_stopped", "created_at")
     list_filter = ("status", "collection_stopped", "allow_optional_fields", "allow_personalisation")
-    search_fields = ("teen__username", "guardian__username")
+    list_select_related = ("teen", "guardian")
+    search_fields = ("^teen__username", "^guardian__username")
     raw_id_fields = ("teen", "guardian")
     readonly_fields = ("created_at", "approved_at")
     inlines = [GuardianRequestInline]
 
 
 @admin.register(GuardianRequest)
-class GuardianRequestAdmin(admin.ModelAdmin[GuardianRequest]):
+class GuardianRequestAdmin(LargeTableAdmin[GuardianRequest]):
     list_display = ("guardianship", "status", "sent_at", "expires_at", "answered_at")
     list_filter = ("status", ("sent_at", admin.DateFieldListFilter))
-    search_fields = ("guardianship__teen__username",)
+    # The guardianship's name is its teen's.
+    list_select_related = ("guardianship__teen",)
+    search_fields = ("^guardianship__teen__username",)
     readonly_fields = (
         "guardianship",
         "email",

@@ -7,7 +7,11 @@ class GuardiansConfig(AppConfig):
     verbose_name = _("Guardians")
 
     def ready(self) -> None:
+        from consent.groups import RECORDED_TOPICS
         from consent.signals import policy_agreed
+        from guardians.models import GuardianDecision
         from guardians.receivers import agree_for_wards
 
         policy_agreed.connect(agree_for_wards)
+        # The consent records' admin filter offers the guardians' decisions too.
+        RECORDED_TOPICS.update(GuardianDecision.choices)

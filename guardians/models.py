@@ -71,6 +71,17 @@ def _erase_guardianships(user: User) -> int:
     return deleted + requests + detached
 
 
+class GuardianDecision(models.TextChoices):
+    """What a guardian decides for a teen, each kept as a consent record about the teen."""
+
+    ACCOUNT = "account", _("Guardian: the account")
+    POLICY = "policy", _("Guardian: the privacy policy")
+    OPTIONAL_PROFILE_FIELDS = "optional_profile_fields", _("Guardian: optional profile fields")
+    PERSONALISATION = "personalisation", _("Guardian: personalisation")
+    FURTHER_COLLECTION = "further_collection", _("Guardian: further collection")
+    KEEP_DATA = "keep_data", _("Guardian: keeping the data")
+
+
 class GuardianshipStatus(models.TextChoices):
     AWAITING = "awaiting", _("Awaiting the guardian")
     ACTIVE = "active", _("Approved")
@@ -129,6 +140,14 @@ class Guardianship(models.Model):
     class Meta:
         verbose_name = _("guardianship")
         verbose_name_plural = _("guardianships")
+        indexes = [
+            # The schedule's scan for teens not approved in time.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=GuardianshipStatus.AWAITING),
+                name="guardianship_awaiting_since",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=GuardianshipStatus.AWAITING) | Q(guardian__isnull=False),
@@ -175,15 +194,18 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
+class GuardianRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    REPLACED = "replaced", _("Replaced by a newer request")
+
+
 class GuardianRequest(models.Model):
     """One email asking the guardian for consent; its link works once, for 7 days."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for an answer")
-        APPROVED = "approved", _("Approved")
-        DECLINED = "declined", _("Declined")
-        EXPIRED = "expired", _("Expired")
-        REPLACED = "replaced", _("Replaced by a newer request")
+    Status = GuardianRequestStatus
 
     guardianship = models.ForeignKey(
         Guardianship,
@@ -221,6 +243,16 @@ class GuardianRequest(models.Model):
         verbose_name = _("guardian request")
         verbose_name_plural = _("guardian requests")
         ordering = ["-sent_at"]
+        indexes = [
+            # The schedule's expiry scan: pending requests past their date.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status=GuardianRequestStatus.PENDING),
+                name="guardianrequest_pending_due",
+            ),
+            # The admin's list, newest first.
+            models.Index(fields=["sent_at", "id"], name="guardianrequest_sent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.guardianship.teen} → {self.get_status_display()}"

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from consent.models import PolicyAcceptance, PolicyVersion
-from guardians.models import Guardianship
+from guardians.models import GuardianDecision, Guardianship
 from guardians.services import record_guardian_decision
 
 
@@ -22,4 +22,4 @@ def agree_for_wards(
         PolicyAcceptance.objects.record(
             user=guardianship.teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
         )
-        record_guardian_decision(request, guardianship.teen, policy=True)
+        record_guardian_decision(request, guardianship.teen, {GuardianDecision.POLICY: True})

@@ -21,6 +21,7 @@ from guardians.models import (
     APPROVAL_DEADLINE,
     GUARDIAN_MIN_AGE,
     REQUEST_VALIDITY,
+    GuardianDecision,
     GuardianRequest,
     Guardianship,
 )
@@ -31,7 +32,9 @@ class NotEligible(Exception):
     """Why this account cannot answer this request (the message is for the person)."""
 
 
-def record_guardian_decision(request: HttpRequest, teen: User, **decisions: bool) -> None:
+def record_guardian_decision(
+    request: HttpRequest, teen: User, decisions: dict[GuardianDecision, bool]
+) -> None:
     """Every guardian decision is a consent record about the teen, with source "guardian"."""
     consent_records_write(
         request=request,
@@ -128,7 +131,7 @@ def guardian_request_approve(
     guardianship.allow_personalisation = False
     guardianship.collection_stopped = False
     guardianship.save()
-    record_guardian_decision(request, guardianship.teen, account=True)
+    record_guardian_decision(request, guardianship.teen, {GuardianDecision.ACCOUNT: True})
     teen = guardianship.teen
     # The guardian's consent covers the policy in effect (and any update awaiting agreement).
     for version in {PolicyVersion.objects.current(), PolicyVersion.objects.requiring_agreement()}:
@@ -148,7 +151,7 @@ def guardian_request_decline(
     guardian_request = _lock_open(guardian_request)
     check_eligible(guardian_request=guardian_request, guardian=guardian)
     teen = guardian_request.guardianship.teen
-    record_guardian_decision(request, teen, account=False)
+    record_guardian_decision(request, teen, {GuardianDecision.ACCOUNT: False})
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DECLINE,
@@ -165,15 +168,15 @@ def guardianship_set_switches(
     allow_optional_fields: bool,
     allow_personalisation: bool,
 ) -> None:
-    changes: dict[str, bool] = {}
+    changes: dict[GuardianDecision, bool] = {}
     if allow_optional_fields != guardianship.allow_optional_fields:
-        changes["optional_profile_fields"] = allow_optional_fields
+        changes[GuardianDecision.OPTIONAL_PROFILE_FIELDS] = allow_optional_fields
     if allow_personalisation != guardianship.allow_personalisation:
-        changes["personalisation"] = allow_personalisation
+        changes[GuardianDecision.PERSONALISATION] = allow_personalisation
     guardianship.allow_optional_fields = allow_optional_fields
     guardianship.allow_personalisation = allow_personalisation
     guardianship.save(update_fields=["allow_optional_fields", "allow_personalisation"])
-    record_guardian_decision(request, guardianship.teen, **changes)
+    record_guardian_decision(request, guardianship.teen, changes)
 
 
 @transaction.atomic
@@ -185,7 +188,9 @@ def guardianship_set_collection(
         return
     guardianship.collection_stopped = stopped
     guardianship.save(update_fields=["collection_stopped"])
-    record_guardian_decision(request, guardianship.teen, further_collection=not stopped)
+    record_guardian_decision(
+        request, guardianship.teen, {GuardianDecision.FURTHER_COLLECTION: not stopped}
+    )
 
 
 @transaction.atomic
@@ -193,7 +198,7 @@ def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureRe
     """The guardian has the teen's data deleted; both get the receipt."""
     teen = guardianship.teen
     guardian = guardianship.guardian
-    record_guardian_decision(request, teen, keep_data=False)
+    record_guardian_decision(request, teen, {GuardianDecision.KEEP_DATA: False})
     return user_erase(
         user_id=teen.pk,
         reason=ErasureReceipt.Reason.GUARDIAN_DELETION,
@@ -212,7 +217,9 @@ class ScheduleReport:
 def guardians_run_schedule(*, now: datetime.datetime | None = None) -> ScheduleReport:
     """Expire unanswered requests, erase teens not approved in time, end links at 16.
 
-    Each step is its own transaction and safe to run again.
+    Each step is its own transaction (each erasure its own) and safe to run again. The
+    steps find and change their rows as sets: the queries grow only with the teens
+    erased, each a person's erasure (``user_erase``, a fixed number per person).
     """
     now = now or timezone.now()
     report = ScheduleReport()
@@ -220,28 +227,32 @@ def guardians_run_schedule(*, now: datetime.datetime | None = None) -> ScheduleR
         status=GuardianRequest.Status.EXPIRED
     )
     deadline = now - APPROVAL_DEADLINE
-    for guardianship in Guardianship.objects.unapproved_since(deadline).select_related("teen"):
-        teen = guardianship.teen
-        if user_erase(user_id=teen.pk, reason=ErasureReceipt.Reason.EXPIRY, notify=[teen.email]):
+    late = Guardianship.objects.unapproved_since(deadline).values_list("teen_id", "teen__email")
+    for teen_id, email in late:
+        if user_erase(user_id=teen_id, reason=ErasureReceipt.Reason.EXPIRY, notify=[email]):
             report.teens_erased += 1
-    today = timezone.localdate(now)
-    born_by = years_before(today, CONSENT_AGE)
-    turned_16 = Guardianship.objects.filter(teen__date_of_birth__lte=born_by)
-    for guardianship in turned_16.select_related("teen", "guardian"):
-        born = guardianship.teen.date_of_birth
-        is_16 = born is not None and age_on(born, today) >= CONSENT_AGE
-        if is_16 and guardianship_end(guardianship=guardianship):
-            report.links_ended += 1
+    report.links_ended = guardianships_end_at_16(today=timezone.localdate(now))
     return report
 
 
 @transaction.atomic
-def guardianship_end(*, guardianship: Guardianship) -> bool:
-    """At 16 the link ends: the account becomes an ordinary member's; both are told."""
-    deleted, _by_model = Guardianship.objects.filter(pk=guardianship.pk).delete()
-    if not deleted:
-        return False
-    teen, guardian = guardianship.teen, guardianship.guardian
-    recipients = [teen.email, guardian.email if guardian else ""]
-    mail_send("guardians/email/ended", recipients, {"teen": teen}, about=teen)
-    return True
+def guardianships_end_at_16(*, today: datetime.date) -> int:
+    """At 16 the link ends: the accounts become ordinary members'; each teen and guardian
+    is told. One statement ends every link due; the emails are one task each."""
+    born_by = years_before(today, CONSENT_AGE)
+    due = Guardianship.objects.filter(teen__date_of_birth__lte=born_by)
+    # Locked, so that a run beside this one neither ends nor announces them again.
+    ending = [
+        guardianship
+        for guardianship in due.select_for_update(of=("self",)).select_related("teen", "guardian")
+        if guardianship.teen.date_of_birth is not None
+        and age_on(guardianship.teen.date_of_birth, today) >= CONSENT_AGE
+    ]
+    if not ending:
+        return 0
+    Guardianship.objects.filter(pk__in=[guardianship.pk for guardianship in ending]).delete()
+    for guardianship in ending:
+        teen, guardian = guardianship.teen, guardianship.guardian
+        recipients = [teen.email, guardian.email if guardian else ""]
+        mail_send("guardians/email/ended", recipients, {"teen": teen}, about=teen)
+    return len(ending)

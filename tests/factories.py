@@ -119,3 +119,61 @@ class RecipientFactory(factory.django.DjangoModelFactory):
     purpose = "Deliver tomato boxes."
     data_categories = "username, email"
     basis = "interaction"
+
+
+def history_for(person, count):
+    """``count`` rows about the person in each place that grows with their history."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import StaffAccess
+    from consent.models import (
+        AccountCookieChoice,
+        ConsentRecord,
+        Disclosure,
+        DisclosureSubject,
+        PolicyAcceptance,
+        SharingPermission,
+    )
+    from consent.privacy import subject_hash
+
+    staff = StaffFactory()
+    subject = subject_hash(person.pk)
+    version = PolicyVersion.objects.get(version="1.0")
+    user_type = ContentType.objects.get_for_model(User)
+    for index in range(count):
+        EmailAddress.objects.create(user=person, email=f"also{index}.{person.username}@example.org")
+        Authenticator.objects.create(
+            user=person, type=Authenticator.Type.WEBAUTHN, data={"credential": f"c{index}"}
+        )
+        PolicyAcceptance.objects.record(user=person, version=version, source="signup")
+        ConsentRecord.objects.create(
+            user=person, subject_type="member", subject=subject, group="analytics",
+            action="accept", source="banner", user_agent="Browser", ip_network="192.0.2.0/24",
+        )  # fmt: skip
+        AccountCookieChoice.objects.create(user=person, group=f"group{index}", accepted=True)
+        SharingPermission.given_to(
+            user=person, recipient=RecipientFactory(), granted_by=person
+        ).save()
+        disclosure = Disclosure.objects.create(
+            recipient="Court", purpose="Order", legal_basis="legal", reference=f"R-{index}",
+            data_categories="email",
+        )  # fmt: skip
+        DisclosureSubject.objects.create(disclosure=disclosure, user=person, subject=subject)
+        session = SessionStore()
+        session["_auth_user_id"] = str(person.pk)
+        session.create()
+        UserSession.objects.create(
+            user=person, session_key=session.session_key, ip="192.0.2.1", user_agent="Browser"
+        )
+        StaffAccess.objects.create(
+            user=person, subject=subject, what="accounts.user", view="change",
+            **StaffAccess.by(staff),
+        )  # fmt: skip
+        LogEntry.objects.create(
+            user=staff, content_type=user_type, object_id=str(person.pk),
+            object_repr=person.username, action_flag=CHANGE, change_message="[]",
+        )  # fmt: skip

@@ -91,3 +91,57 @@ def test_requests_expire_seven_days_after_sending():
 
     assert datetime.timedelta(days=7) == REQUEST_VALIDITY
     assert GuardianRequest.Status.EXPIRED.value == "expired"
+
+
+def schedule_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        guardians_run_schedule()
+    return [query["sql"] for query in captured]
+
+
+def rows_needing_nothing(count):
+    """Teens waiting less than 14 days (their requests open), and approved teens under 16."""
+    for _ in range(count):
+        GuardianshipFactory(created_at=timezone.now() - 3 * DAY)
+        approved_guardianship(teen=TeenFactory(date_of_birth=years_ago(15)))
+
+
+def requests_past_their_date(count):
+    for guardianship in GuardianshipFactory.create_batch(count):
+        guardianship.requests.update(expires_at=timezone.now() - DAY)
+
+
+def links_ending(count):
+    for _ in range(count):
+        approved_guardianship(teen=TeenFactory(date_of_birth=years_ago(17)))
+
+
+@pytest.mark.django_db
+class TestQueries:
+    """The schedule reads and changes sets of rows: its queries do not grow with the rows.
+
+    What does grow, with the teens erased: each erasure is a person's (``user_erase``,
+    a fixed number of queries per person). The emails of ended links are one task each.
+    """
+
+    @pytest.mark.parametrize("seed", [rows_needing_nothing, requests_past_their_date, links_ending])
+    def test_as_many_queries_for_20_rows_as_for_1(self, seed):
+        seed(1)
+        one = schedule_queries()
+        Guardianship.objects.all().delete()
+        seed(20)
+        twenty = schedule_queries()
+        assert len(twenty) == len(one), "\n".join(twenty)
+
+    def test_links_ending_together_are_each_told(
+        self, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        links_ending(3)
+        with django_capture_on_commit_callbacks(execute=True):
+            report = guardians_run_schedule()
+        assert report.links_ended == 3
+        assert not Guardianship.objects.exists()
+        assert len(mailoutbox) == 6

@@ -1,7 +1,10 @@
 """Delete anonymous visitors' consent records and beacon page views past their retention.
 
 Members' records (including those of erased members, kept as proof) are never pruned.
-Safe to run from cron, and to run twice.
+Safe to run from cron, and to run twice. Rows go in batches of ``BATCH_SIZE``, each in a
+transaction of its own: a first run over millions of rows never holds one transaction
+(its locks, its write-ahead log) over all of them, and an interrupted run keeps what it
+had deleted.
 """
 
 from __future__ import annotations
@@ -10,10 +13,35 @@ import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from consent.models import ConsentRecord, PageView
+
+#: Rows deleted per transaction.
+BATCH_SIZE = 10_000
+
+
+def batch_end[M: models.Model](rows: models.QuerySet[M]) -> models.QuerySet[M, int]:
+    """The id that ends a batch of the rows, in id order (none among fewer rows)."""
+    return rows.order_by("pk").values_list("pk", flat=True)[BATCH_SIZE - 1 : BATCH_SIZE]
+
+
+def delete_in_batches[M: models.Model](rows: models.QuerySet[M]) -> int:
+    """Delete the rows, ``BATCH_SIZE`` at a time in id order, each batch in a transaction
+    of its own. Each batch is one range of ids (no list of them goes back and forth), and
+    starts where the last ended instead of reading again past the rows deleted before."""
+    deleted = 0
+    remaining = rows
+    while True:
+        with transaction.atomic():
+            end = list(batch_end(remaining))
+            batch = remaining.filter(pk__lte=end[0]) if end else remaining
+            count, _by_model = batch.delete()
+        deleted += count
+        if not end:
+            return deleted
+        remaining = rows.filter(pk__gt=end[0])
 
 
 class Command(BaseCommand):
@@ -41,9 +69,8 @@ class Command(BaseCommand):
                 f"{views.count()} page views older than {cutoff:%Y-%m-%d}."
             )
             return
-        with transaction.atomic():
-            deleted_records, _by_model = records.delete()
-            deleted_views, _by_model = views.delete()
+        deleted_records = delete_in_batches(records)
+        deleted_views = delete_in_batches(views)
         self.stdout.write(
             f"Deleted {deleted_records} anonymous consent records and {deleted_views} page views "
             f"older than {cutoff:%Y-%m-%d}."
