@@ -6,8 +6,10 @@ Pure functions only (no Django, no processes), so that they are tested on their 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import fmean
 
 from bench.pages import Kind
@@ -166,3 +168,49 @@ def table(rows: Sequence[Row]) -> str:
         + "|"
     )
     return "\n".join([draw(lines[0]), rule, *(draw(line) for line in lines[1:])])
+
+
+def notes(results: Mapping[str, object]) -> list[str]:
+    """What the table needs said beside it: raised rate limits, the reference's spread and
+    the machine's load (the reference runs show how steady the machine was), the database."""
+    lines = []
+    raised = results.get("raised_rate_limits")
+    if isinstance(raised, dict):
+        for action, limits in raised.items():
+            lines.append(
+                f"Raised for the bench server (one client): the {action} rate limit, "
+                f"{limits['site']} on the site, {limits['bench']} here."
+            )
+    runs = results.get("runs")
+    if isinstance(runs, dict):
+        for size, found in runs.items():
+            rps = [
+                run["result"]["requests"] / run["result"]["seconds"] for run in found["reference"]
+            ]
+            load = found.get("load_average_before") or [0.0]
+            lines.append(
+                f"{size}: reference runs {min(rps):.0f} to {max(rps):.0f} req/s; "
+                f"load average before the runs {load[0]:.1f}."
+            )
+    machine = results.get("machine")
+    if isinstance(machine, dict) and machine.get("database") != "postgresql":
+        lines.append(f"Measured on {machine.get('database')}: the goals are set for PostgreSQL.")
+    return lines
+
+
+def render(results: Mapping[str, object]) -> str:
+    """The table of a ``results.json``, its notes below it."""
+    found = results.get("rows")
+    rows = [Row(**row) for row in found] if isinstance(found, list) else []
+    return "\n".join([table(rows), "", *notes(results)])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m bench.report [results.json]``: the table of a finished run again."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path(__file__).with_name("results.json")
+    print(render(json.loads(path.read_text())))
+
+
+if __name__ == "__main__":
+    main()

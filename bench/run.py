@@ -43,7 +43,7 @@ from typing import IO, Self
 
 from bench.inprocess import cookie_for, load_state
 from bench.pages import PAGES, REFERENCE, Page, State
-from bench.report import Row, WrkResult, check_goals, parse_wrk, ratio, table
+from bench.report import Row, WrkResult, check_goals, parse_wrk, ratio, render
 from tomato.config import parse_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -509,9 +509,6 @@ def main() -> None:
             "load_average_before": load[size],
         }
     check_goals(rows)
-    print()
-    print(table(rows))
-    print(notes(raised, vendor))
     results = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(config, vendor),
@@ -527,7 +524,7 @@ def main() -> None:
         "runs": runs,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"Written to {RESULTS.relative_to(ROOT)}.")
+    print(f"\n{render(results)}\nWritten to {RESULTS.relative_to(ROOT)}.")
 
 
 def _counts(found: object) -> dict[str, int]:
@@ -536,19 +533,6 @@ def _counts(found: object) -> dict[str, int]:
         if isinstance(found, dict)
         else {}
     )
-
-
-def notes(raised: object, vendor: str) -> str:
-    lines = []
-    if isinstance(raised, dict):
-        for action, limits in raised.items():
-            lines.append(
-                f"Raised for the bench server (one client): the {action} rate limit, "
-                f"{limits['site']} on the site, {limits['bench']} here."
-            )
-    if vendor != "postgresql":
-        lines.append(f"Measured on {vendor}: the goals are set for PostgreSQL.")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from bench.pages import PAGES, Page, State, cookie_header, reference_cookies, site_cookies
-from bench.report import Row, WrkOutputError, check_goals, parse_wrk, ratio, table
+from bench.report import Row, WrkOutputError, check_goals, parse_wrk, ratio, render, table
 from bench.run import read_config
 
 WRK_OUTPUT = """\
@@ -140,6 +140,32 @@ def test_the_table_is_markdown_with_every_column():
         "80",
         "missed: 0.39x ref < 0.6x",
     ]
+
+
+def test_the_notes_say_what_was_raised_and_how_steady_the_reference_was():
+    reference_run = {"result": {"requests": 5000, "seconds": 10.0}}
+    results = {
+        "machine": {"database": "sqlite"},
+        "raised_rate_limits": {"beacon": {"site": "300/m/ip", "bench": "1000000/m/ip"}},
+        "runs": {
+            "small": {
+                "reference": [reference_run, {"result": {"requests": 8000, "seconds": 10.0}}],
+                "load_average_before": [1.5, 1.0, 1.0],
+            }
+        },
+        "rows": [vars(row("small", "/", "anonymous", rps_ratio=0.39))],
+    }
+
+    *lines, blank, raised, spread, database = render(results).splitlines()
+
+    assert lines[2].startswith("| small | / ")
+    assert blank == ""
+    assert raised == (
+        "Raised for the bench server (one client): the beacon rate limit, 300/m/ip on the "
+        "site, 1000000/m/ip here."
+    )
+    assert spread == "small: reference runs 500 to 800 req/s; load average before the runs 1.5."
+    assert database == "Measured on sqlite: the goals are set for PostgreSQL."
 
 
 def test_a_visitors_page_is_asked_for_with_the_browser_cookies_and_no_session():
