@@ -11,7 +11,7 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install run demo test check serve scan clean
+.PHONY: help install run demo test check serve bench scan clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,16 @@ serve: install .local-secret-key  ## gunicorn with production settings on http:/
 	$(SERVE_ENV) $(PY) manage.py migrate --no-input
 	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	$(SERVE_ENV) $(VENV)/bin/gunicorn -c gunicorn.conf.py tomato.wsgi --bind 127.0.0.1:$(PORT) --workers 2
+
+# The benchmark (README, "Benchmark"): this machine's PostgreSQL (database tomato_bench, dropped
+# and re-created for each size) and Redis (db 7, emptied) unless DATABASE_URL / REDIS_URL say
+# otherwise. BENCH_SIZES=small runs the small size only; BENCH_SECONDS is each page's measured run.
+BENCH_SIZES   ?= small large
+BENCH_SECONDS ?= 10
+
+bench: install .local-secret-key  ## seed, serve with gunicorn and load each page with wrk (minutes)
+	SECRET_KEY=$$(cat .local-secret-key) BENCH_SIZES="$(BENCH_SIZES)" BENCH_SECONDS="$(BENCH_SECONDS)" \
+	  $(PY) -m bench.run
 
 # An outside scanner, kept out of .venv and pyproject.toml. Its out-of-band endpoint (ssrf,
 # xss) points at a closed port of this machine, so no request leaves it.
