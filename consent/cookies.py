@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http.cookies import Morsel
 
-from cookie_consent.cache import all_cookie_groups
+from cookie_consent.models import CookieGroup
 from cookie_consent.util import set_cookie_dict_to_response
 from django.conf import settings
 from django.core import signing
@@ -56,8 +56,7 @@ def delete_everywhere(response: HttpResponseBase, name: str, path: str = "/") ->
         response.cookies[f"{name}@{domain}"] = morsel
 
 
-def delete_group_cookies(response: HttpResponseBase, varname: str) -> None:
-    group = all_cookie_groups().get(varname)
+def delete_group_cookies(response: HttpResponseBase, group: CookieGroup | None) -> None:
     if group is None or not group.is_deletable:
         return
     for cookie in group.cookie_set.all():
@@ -70,8 +69,8 @@ def forget_this_browser(request: HttpRequest, response: HttpResponseBase) -> Non
     The browser then meets the site as a new visitor would (a new visitor id, nothing
     chosen), so nothing set for the person stays on the device.
     """
-    for varname in all_cookie_groups():
-        delete_group_cookies(response, varname)
+    for group in consent_of(request).groups.values():
+        delete_group_cookies(response, group)
     delete_everywhere(response, settings.COOKIE_CONSENT_NAME)
     consent_of(request).dirty = False  # the middleware must not write it again
 

@@ -29,13 +29,15 @@ class CookieChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["cookie_groups"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = [(varname, group.name) for varname, group in all_cookie_groups().items()]
+        groups = all_cookie_groups()
+        self.varnames = list(groups)
+        field.choices = [(varname, group.name) for varname, group in groups.items()]
         field.error_messages["invalid_choice"] = _("There is no cookie group called %(value)s.")
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("all_groups"):
-            data["groups"] = list(all_cookie_groups())
+            data["groups"] = list(self.varnames)
         elif data.get("cookie_groups"):
             data["groups"] = list(data["cookie_groups"])
         elif not self.errors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cookie_consent.cache import get_cookie_group
 from cookie_consent.models import CookieGroup
 from django.core.cache import cache
 from django_stubs_ext import StrOrPromise
@@ -23,12 +22,6 @@ def all_groups() -> list[CookieGroup]:
         groups = list(CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "pk"))
         cache.set(ALL_GROUPS_KEY, groups, ALL_GROUPS_TIMEOUT)
     return groups
-
-
-def group_version(varname: str) -> str:
-    """The group's current version (its newest cookie's date); empty for an unknown group."""
-    group = get_cookie_group(varname)
-    return group.get_version() if group else ""
 
 
 def forget_cached_groups(**kwargs: object) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from cookie_consent.cache import all_cookie_groups
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -66,12 +65,12 @@ class ConsentMiddleware(MiddlewareMixin):
     def _remove_unwanted_cookies(
         request: HttpRequest, response: HttpResponseBase, state: ConsentState
     ) -> None:
-        for varname, group in all_cookie_groups().items():
+        for varname, group in state.groups.items():
             if state.accepted(varname):
                 continue
             names = {cookie.name for cookie in group.cookie_set.all()}
             if names & request.COOKIES.keys() and not names & response.cookies.keys():
-                delete_group_cookies(response, varname)
+                delete_group_cookies(response, group)
 
 
 POLICY_OK_SESSION_KEY = "policy_agreed_to"

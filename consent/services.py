@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.cookies import delete_group_cookies, write_consent_cookie
-from consent.groups import group_version
 from consent.http import AuthenticatedRequest
 from consent.models import (
     PERMISSION_BASES,
@@ -80,7 +79,7 @@ def consent_records_write(
         ConsentRecord(
             group=varname,
             action=ConsentAction.ACCEPT if accepted else ConsentAction.DECLINE,
-            group_version=group_version(varname),
+            group_version=state.version(varname),
             source=source,
             **common,
         )
@@ -103,7 +102,7 @@ def consent_records_write_server(*, request: HttpRequest, state: ConsentState) -
             subject=state.visitor_id,
             group=ANALYTICS,
             source=ConsentSource.GPC,
-            group_version=group_version(ANALYTICS),
+            group_version=state.version(ANALYTICS),
         )
         if recorded.exists():
             del decisions[ANALYTICS]
@@ -142,7 +141,7 @@ def consent_choose(
     for varname in chosen:
         state.set(varname, accept)
         if not accept:
-            delete_group_cookies(response, varname)
+            delete_group_cookies(response, state.groups.get(varname))
     records = consent_records_write(
         request=request, decisions=dict.fromkeys(chosen, (accept, source))
     )
@@ -167,7 +166,7 @@ def account_choices_apply(*, request: HttpRequest, user: AuthUser) -> None:
             if decision is not None:
                 unknown_to_account.append(varname)
             continue
-        if choice.accepted and choice.group_version < group_version(varname):
+        if choice.accepted and choice.group_version < state.version(varname):
             continue  # a cookie was added to the group since: ask again
         if decision is not choice.accepted:
             state.decide(varname, choice.accepted, source=ConsentSource.ACCOUNT)

@@ -12,19 +12,19 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
 from cookie_consent.cache import all_cookie_groups
 from cookie_consent.conf import settings as cc_settings
+from cookie_consent.models import CookieGroup
 from cookie_consent.util import get_cookie_dict_from_request
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from consent.groups import group_version
 from consent.http import Request
 from consent.models import ConsentSource
 
@@ -79,6 +79,8 @@ class ConsentState:
     changes: dict[str, tuple[bool, str]] = field(default_factory=dict)
     #: The cookie needs writing (changes, a new visitor id, or entries to clean).
     dirty: bool = False
+    #: The optional groups by varname, read from the cache once for the whole request.
+    groups: Mapping[str, CookieGroup] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> ConsentState:
@@ -89,7 +91,8 @@ class ConsentState:
         dirty = not returning and bool(raw)
         decisions: dict[str, bool | None] = {}
         versions: dict[str, str] = {}
-        for varname, group in all_cookie_groups().items():
+        groups = all_cookie_groups()
+        for varname, group in groups.items():
             value = raw.get(varname)
             if value is None:
                 decisions[varname] = None
@@ -112,6 +115,7 @@ class ConsentState:
             returning=returning,
             gpc_unrecorded=returning and raw.get(GPC_UNRECORDED_KEY) == "1",
             dirty=dirty,
+            groups=groups,
         )
 
     def apply_gpc(self) -> None:
@@ -143,7 +147,7 @@ class ConsentState:
         """Record a decision in this state (the cookie is rewritten on the response)."""
         self.decisions[varname] = accepted
         if accepted:
-            self.versions[varname] = group_version(varname)
+            self.versions[varname] = self.version(varname)
         else:
             self.versions.pop(varname, None)
         self.dirty = True
@@ -192,8 +196,13 @@ class ConsentState:
             if decision is False:
                 values[varname] = DECLINED
             elif decision is True:
-                values[varname] = self.versions.get(varname) or group_version(varname)
+                values[varname] = self.versions.get(varname) or self.version(varname)
         return values
+
+    def version(self, varname: str) -> str:
+        """The group's current version (its newest cookie's date); empty for an unknown one."""
+        group = self.groups.get(varname)
+        return group.get_version() if group else ""
 
 
 def new_visitor_id() -> str:

@@ -42,7 +42,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from importlib import import_module
 from pathlib import Path
@@ -65,7 +65,6 @@ from django.utils.crypto import get_random_string
 from accounts.models import CONSENT_AGE, Gender, User, years_before
 from consent.cookies import VISITOR_COOKIE, write_consent_cookie
 from consent.forms import page_routes
-from consent.groups import group_version
 from consent.models import (
     PERMISSION_BASES,
     AccountCookieChoice,
@@ -179,7 +178,9 @@ class Seeder:
         # One hash for every generated account: nobody logs in with a password here.
         self.password = make_password(secrets.token_urlsafe(24))
         self.subjects: dict[int, str] = {}
-        self.groups = {varname: group_version(varname) for varname in all_cookie_groups()}
+        self.groups = {
+            varname: group.get_version() for varname, group in all_cookie_groups().items()
+        }
         if not self.groups:
             raise CommandError("No optional cookie group: run manage.py migrate first.")
 
@@ -494,13 +495,12 @@ def logged_in_session(user: User, *, totp: TOTP | None = None) -> str:
     return key
 
 
-def consent_cookie(groups: Iterable[str]) -> str:
+def consent_cookie(versions: Mapping[str, str]) -> str:
     """The ``cookie_consent`` value (as sent back by the browser) of a visitor who accepted
-    every optional group, with a visitor id the site signed."""
-    varnames = list(groups)
+    every optional group (varname → version), with a visitor id the site signed."""
     state = ConsentState(
-        decisions=dict.fromkeys(varnames, True),
-        versions={varname: group_version(varname) for varname in varnames},
+        decisions=dict.fromkeys(versions, True),
+        versions=dict(versions),
         visitor_id=new_visitor_id(),
         returning=True,
     )
