@@ -121,6 +121,18 @@ class RecipientFactory(factory.django.DjangoModelFactory):
     basis = "interaction"
 
 
+def member_record(person, **fields):
+    """An unsaved consent record of the member's choice: Analytics accepted on the banner,
+    unless ``fields`` say otherwise."""
+    from consent.models import ConsentRecord
+    from consent.privacy import subject_hash
+
+    defaults = {"group": "analytics", "action": "accept", "source": "banner"}
+    return ConsentRecord(
+        user=person, subject_type="member", subject=subject_hash(person.pk), **defaults | fields
+    )
+
+
 def history_for(person, count):
     """``count`` rows about the person in each place that grows with their history."""
     from allauth.mfa.models import Authenticator
@@ -132,7 +144,6 @@ def history_for(person, count):
     from accounts.models import StaffAccess
     from consent.models import (
         AccountCookieChoice,
-        ConsentRecord,
         Disclosure,
         DisclosureSubject,
         PolicyAcceptance,
@@ -150,10 +161,7 @@ def history_for(person, count):
             user=person, type=Authenticator.Type.WEBAUTHN, data={"credential": f"c{index}"}
         )
         PolicyAcceptance.objects.record(user=person, version=version, source="signup")
-        ConsentRecord.objects.create(
-            user=person, subject_type="member", subject=subject, group="analytics",
-            action="accept", source="banner", user_agent="Browser", ip_network="192.0.2.0/24",
-        )  # fmt: skip
+        member_record(person, user_agent="Browser", ip_network="192.0.2.0/24").save()
         AccountCookieChoice.objects.create(user=person, group=f"group{index}", accepted=True)
         SharingPermission.given_to(
             user=person, recipient=RecipientFactory(), granted_by=person

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from consent.management.commands import prune_consent_records
 from consent.models import ConsentRecord, PageView
-from consent.privacy import subject_hash
+from tests.factories import member_record
 
 
 def visitor_records(count, days_ago):
@@ -43,15 +43,9 @@ def test_the_prune_deletes_everything_past_retention_in_batches_and_keeps_the_re
     visitor_records(10, days_ago=400)
     page_views(7, days_ago=400)
     kept = visitor_records(2, days_ago=10) + [
-        ConsentRecord.objects.create(
-            user=member,
-            subject_type="member",
-            subject=subject_hash(member.pk),
-            group="analytics",
-            action="accept",
-            source="banner",
-            created_at=timezone.now() - datetime.timedelta(days=900),
-        )  # fmt: skip
+        ConsentRecord.objects.bulk_create(
+            [member_record(member, created_at=timezone.now() - datetime.timedelta(days=900))]
+        )[0]
     ]
     recent_views = page_views(1, days_ago=10)
     with CaptureQueriesContext(connection) as captured:

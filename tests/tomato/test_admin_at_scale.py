@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord, Disclosure, DisclosureSubject, PageView
 from consent.privacy import subject_hash
-from tests.factories import GuardianshipFactory, StaffFactory, UserFactory
+from tests.factories import GuardianshipFactory, StaffFactory, UserFactory, member_record
 
 
 def seed_users(count):
@@ -20,17 +20,7 @@ def seed_users(count):
 
 def seed_consent_records(count):
     people = UserFactory.create_batch(count)
-    ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            user=person,
-            subject_type="member",
-            subject=subject_hash(person.pk),
-            group="analytics",
-            action="accept",
-            source="banner",
-        )
-        for person in people
-    )
+    ConsentRecord.objects.bulk_create(member_record(person) for person in people)
 
 
 def seed_page_views(count):

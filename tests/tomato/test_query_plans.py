@@ -21,6 +21,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
     approved_guardianship,
+    member_record,
 )
 
 INDEX_NODE = (
@@ -99,17 +100,7 @@ def members(count):
 def test_a_persons_consent_history_reads_its_index(planner):
     person = UserFactory()
     anonymous_records(2000)
-    ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            user=person,
-            subject_type="member",
-            subject=subject_hash(person.pk),
-            group="analytics",
-            action="accept",
-            source="banner",
-        )  # fmt: skip
-        for _ in range(20)
-    )
+    ConsentRecord.objects.bulk_create(member_record(person) for _ in range(20))
     analysed_without_seqscan(ConsentRecord)
     declaration = ConsentRecord.personal_data
     history = ConsentRecord.objects.filter(user=person).order_by(*declaration.ordering)
