@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
@@ -119,6 +120,24 @@ class RecipientFactory(factory.django.DjangoModelFactory):
     purpose = "Deliver tomato boxes."
     data_categories = "username, email"
     basis = "interaction"
+
+
+def court_disclosure(**overrides):
+    """A disclosure on a court order (basis (c)) through the service, unless ``overrides``
+    say otherwise; raises ``DisclosureRefused`` as the service does."""
+    from consent.services import disclosure_record
+
+    data: dict[str, Any] = {
+        "recipient": "District Court",
+        "listed_recipient": None,
+        "purpose": "Court order in case 12",
+        "legal_basis": "legal",
+        "reference": "ORDER-12",
+        "data_categories": "username, email",
+        "people": [],
+        "recorded_by": None,
+    }
+    return disclosure_record(**data | overrides)
 
 
 def member_record(person, **fields):

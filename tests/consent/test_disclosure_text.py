@@ -5,25 +5,14 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from consent.models import Disclosure
-from consent.services import DisclosureRefused, disclosure_record
-from tests.factories import UserFactory, staff_in
+from consent.services import DisclosureRefused
+from tests.factories import UserFactory, court_disclosure, staff_in
 
 FIELDS = ("recipient", "purpose", "reference", "data_categories")
 
 
 def record(person, **overrides):
-    data = {
-        "recipient": "District Court",
-        "listed_recipient": None,
-        "purpose": "Court order in case 12",
-        "legal_basis": "legal",
-        "reference": "ORDER-12",
-        "data_categories": "username, email",
-        "people": [person],
-        "recorded_by": None,
-        **overrides,
-    }
-    return disclosure_record(**data)
+    return court_disclosure(people=[person], **overrides)
 
 
 @pytest.mark.parametrize("field", FIELDS)

@@ -10,23 +10,16 @@ from accounts.models import StaffAccess
 from accounts.services import user_erase
 from consent.models import ConsentRecord, Disclosure, DisclosureSubject, SharingPermission
 from consent.privacy import subject_hash
-from consent.services import DisclosureRefused, disclosure_record, sharing_permission_set
-from tests.factories import RecipientFactory, UserFactory, approved_guardianship, staff_in
+from consent.services import DisclosureRefused, sharing_permission_set
+from tests.factories import (
+    RecipientFactory,
+    UserFactory,
+    approved_guardianship,
+    court_disclosure,
+    staff_in,
+)
 
-
-def record(**overrides):
-    data = {
-        "recipient": "District Court",
-        "listed_recipient": None,
-        "purpose": "Court order in case 12",
-        "legal_basis": "legal",
-        "reference": "ORDER-12",
-        "data_categories": "username, email",
-        "people": [],
-        "recorded_by": None,
-        **overrides,
-    }
-    return disclosure_record(**data)
+record = court_disclosure
 
 
 @pytest.mark.django_db
