@@ -300,8 +300,10 @@ SECURE_REDIRECT_EXEMPT = [f"^{HEALTHZ_PATH}$"]
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Our catalogue of the templates and of tomato/ (each app keeps its own in <app>/locale/),
+# then the Chinese that allauth's own zh_Hans catalogue lacks for the strings we show.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
