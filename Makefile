@@ -11,7 +11,7 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install run demo test check serve bench scan clean
+.PHONY: help install messages run demo test check serve bench scan clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,7 +23,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed  ## create .venv and install Tomato with its development tools
+install: $(VENV)/.installed messages  ## create .venv and install Tomato with its development tools
+
+# The compiled catalogues (.mo) are built here, never committed; compilemessages skips a
+# catalogue whose .mo is newer than its .po. Needs gettext's msgfmt (Debian: gettext).
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compilemessages --ignore '.*' --ignore 'node_modules' -v 0
 
 .local-secret-key:
 	@$$(bin/find-python) -c 'import secrets; print(secrets.token_urlsafe(64))' > $@

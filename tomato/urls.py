@@ -27,6 +27,7 @@ register_converter(PolicyVersionConverter, "policy_version")
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path(settings.HEALTHZ_PATH, views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("beacon", consent_views.beacon, name="beacon"),
     path("privacy/", views.policy, name="policy"),
     path("privacy/history/", views.policy_history, name="policy_history"),

@@ -12,13 +12,23 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views import i18n
+from django.views.decorators.http import require_POST, require_safe
 
 from consent.markdown import text_changes
 from consent.markers import cabin_open, consent_exempt, policy_gate_exempt
 from consent.models import PolicyVersion
 
 logger = logging.getLogger(__name__)
+
+
+@cabin_open
+@policy_gate_exempt
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher: Django's ``set_language`` (the language cookie, then
+    back to the page)."""
+    return i18n.set_language(request)
 
 
 @require_safe

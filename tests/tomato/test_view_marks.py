@@ -19,6 +19,8 @@ COOKIE_CHOICES = {
     "consent:accept",
     "consent:decline",
     "consent:theme",
+    # The footer's language switcher, on every page.
+    "set_language",
 }
 
 #: A teen whose guardian has not approved yet: the policy, cookie choices, leaving, and
