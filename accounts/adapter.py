@@ -5,10 +5,13 @@ from typing import TYPE_CHECKING
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
+from django.conf import settings
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from accounts import age_screen
+from accounts.languages import active_language, language_of
 from accounts.mail import message_queue
 from accounts.mfa import is_staff_without_two_factor, proved_email_control
 from accounts.models import User
@@ -30,6 +33,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         data = form.cleaned_data
         user.gender = data.get("gender") or ""
         user.hobbies = data.get("hobbies") or ""
+        # The language they signed up in is theirs until they choose another.
+        user.language = active_language()
         saved: User = super().save_user(request, user, form, commit=commit)
         return saved
 
@@ -56,8 +61,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             **context,
         }
         user = context.get("user")
-        message = self.render_mail(template_prefix, email, full)
-        message_queue(message, about=user if isinstance(user, User) else None)
+        member = user if isinstance(user, User) else None
+        # In the recipient's language: the account's, or the page's when there is none yet.
+        with translation.override(language_of(member)):
+            message = self.render_mail(template_prefix, email, full)
+        message_queue(message, about=member)
 
     def post_login(self, request: HttpRequest, user: User, **kwargs: object) -> HttpResponse:
         """After a log-in from the login form: remember (or forget) the email on this device."""
@@ -65,4 +73,16 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         if request.method == "POST" and "login" in request.POST:
             remember = request.POST.get("remember_email") == "on"
             write_prefs(request, response, email=user.email if remember else None)
+        if user.language:
+            # The account's language, on this device too after logging out.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response

@@ -1,7 +1,7 @@
 """Every email the site sends, ours and allauth's: rendered in the request, sent by a task.
 
 ``mail_send`` renders a template pair (``<prefix>_subject.txt`` / ``<prefix>_message.txt``)
-at once, with the data as it is and in the request's language; ``AccountAdapter.send_mail``
+at once, with the data as it is and in the recipient's language; ``AccountAdapter.send_mail``
 renders allauth's the same way. ``message_queue`` then hands each recipient's copy, a
 finished message, to ``accounts.tasks.email_deliver`` once the transaction commits: with a
 worker backend (``TASKS_BACKEND=django_tasks_db.DatabaseBackend``) the request never waits
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from accounts.models import User
 from accounts.tasks import MessageData, email_deliver
@@ -24,16 +25,23 @@ from consent.privacy import subject_hash
 
 
 def mail_send(
-    prefix: str, to: list[str], context: Mapping[str, object], *, about: User | None
+    prefix: str,
+    to: list[str],
+    context: Mapping[str, object],
+    *,
+    about: User | None,
+    language: str,
 ) -> None:
-    """Render a template pair now; each recipient's copy is queued when the transaction
-    commits. ``about``: the person the email is about, whose erasure removes it."""
+    """Render a template pair now, in the recipients' ``language``; each recipient's copy
+    is queued when the transaction commits. ``about``: the person the email is about,
+    whose erasure removes it."""
     recipients = [address for address in to if address]
     if not recipients:
         return
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-    body = render_to_string(f"{prefix}_message.txt", context)
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
+        body = render_to_string(f"{prefix}_message.txt", context)
     message_queue(EmailMessage(subject=subject, body=body, to=recipients), about=about)
 
 

@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, ClassVar, TypedDict
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import ACTION_FLAG_CHOICES, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
@@ -127,6 +128,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Unselect this instead of deleting accounts."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the site and of the emails we send you."),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
     personal_data: ClassVar[PersonalData[User]] = PersonalData(
@@ -142,6 +150,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             "hobbies",
             "date_joined",
             "last_login",
+            (_("Language"), lambda user: user.get_language_display()),
         ),
     )
 

@@ -6,12 +6,14 @@ import uuid
 
 from allauth.account.models import EmailAddress
 from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.languages import language_of
 from accounts.mail import mail_send
 from accounts.models import ErasureReceipt, User, staff_role
 from accounts.personal_data import erase_rows, erasure_plan
@@ -30,6 +32,15 @@ def signup_policy_accept(*, user: User) -> PolicyAcceptance | None:
     )
 
 
+def member_language_set(*, user: User, language: str) -> None:
+    """Keep a member's choice of language (one of ``settings.LANGUAGES``) on the account."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Not a language of the site: {language!r}")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 @transaction.atomic
 def user_erase(
     *, user_id: int, reason: str, actor: User | None = None, notify: list[str] | None = None
@@ -39,14 +50,15 @@ def user_erase(
     Records that must outlive the person keep only the keyed hash of their id.
     ``actor`` is who caused it (the person, their guardian or a staff member; none for
     the schedule), kept on the receipt. Returns the receipt, or ``None`` when there was
-    nobody left to erase. The receipt is emailed to ``notify`` once the transaction
-    has committed.
+    nobody left to erase. The receipt is emailed to ``notify``, in the erased person's
+    language, once the transaction has committed.
     """
     user_model = get_user_model()
     user = user_model._default_manager.select_for_update().filter(pk=user_id).first()
     if user is None:
         return None
     rate_limit_keys = _rate_limit_keys(user)
+    language = language_of(user)
     summary: dict[str, int] = {}
     for model, declaration in erasure_plan():
         affected = erase_rows(model, declaration, user)
@@ -69,7 +81,13 @@ def user_erase(
     # sign up again at once, and the cache keeps nothing derived from their email.
     transaction.on_commit(lambda: cache.delete_many(rate_limit_keys), robust=True)
     # Sent to the address the person had: the receipt is about nobody the site still knows.
-    mail_send("accounts/email/erasure_receipt", notify or [], {"receipt": receipt}, about=None)
+    mail_send(
+        "accounts/email/erasure_receipt",
+        notify or [],
+        {"receipt": receipt},
+        about=None,
+        language=language,
+    )
     return receipt
 
 

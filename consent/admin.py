@@ -7,12 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consent.groups import RECORDED_TOPICS, all_groups
@@ -111,14 +113,17 @@ class ReadOnlyAdmin[M: models.Model](admin.ModelAdmin[M]):
 class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
     list_display = ("version", "effective_date", "is_material", "published_at")
     list_filter = ("is_material",)
-    search_fields = ("version", "change_summary")
+    search_fields = ("version", "change_summary", "change_summary_zh_hans")
     readonly_fields = ("published_at", "created_at")
+    # A version is one text in each of the site's languages: both are asked for.
     fields = (
         "version",
         "effective_date",
         "is_material",
         "change_summary",
         "body",
+        "change_summary_zh_hans",
+        "body_zh_hans",
         "published_at",
         "created_at",
     )
@@ -142,9 +147,14 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
 
     @admin.action(description=_("Publish the selected versions"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
-        drafts = list(queryset.filter(published_at__isnull=True))
-        for version in drafts:
-            version.publish()
+        drafts = []
+        for version in queryset.filter(published_at__isnull=True):
+            try:
+                version.publish()
+            except ValidationError as refused:
+                self.message_user(request, " ".join(refused.messages), messages.ERROR)
+            else:
+                drafts.append(version)
         self.message_user(
             request,
             _("Published: %(versions)s.")
@@ -177,7 +187,7 @@ class TopicFilter(admin.SimpleListFilter):
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[models.Model]
     ) -> list[tuple[str, str]]:
-        groups = [(group.varname, str(group.name)) for group in all_groups()]
+        groups = [(group.varname, gettext(group.name)) for group in all_groups()]
         sharing = [
             (recipient.topic, str(_("Sharing with %(name)s") % {"name": recipient.name}))
             for recipient in Recipient.objects.order_by("name")

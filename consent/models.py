@@ -9,12 +9,14 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from consent.markdown import render_markdown
@@ -28,6 +30,25 @@ validate_version_label = RegexValidator(
     rf"\A{VERSION_LABEL_PATTERN}\Z",
     _("A version label is numbers separated by dots, like 1.0 or 2.1.3."),
 )
+
+
+#: Each of the site's languages (``settings.LANGUAGES``): the fields with a policy version's
+#: Markdown text and its change summary in that language.
+TEXT_FIELDS = {
+    "en": ("body", "change_summary"),
+    "zh-hans": ("body_zh_hans", "change_summary_zh_hans"),
+}
+
+
+def text_language(language: str | None = None) -> str:
+    """``language`` (the active one by default) as a key of ``TEXT_FIELDS``: one of the
+    site's languages, else the site's default."""
+    code = translation.get_language() if language is None else language
+    try:
+        supported = translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
+    except LookupError:
+        supported = settings.LANGUAGE_CODE
+    return supported if supported in TEXT_FIELDS else settings.LANGUAGE_CODE
 
 
 class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
@@ -89,9 +110,18 @@ class PolicyVersion(models.Model):
         help_text=_("Numbers separated by dots, like 1.0 or 2.1."),
     )
     effective_date = models.DateField(_("effective date"))
-    body = models.TextField(_("text (Markdown)"))
+    body = models.TextField(_("English text (Markdown)"))
     change_summary = models.TextField(
-        _("change summary"),
+        _("change summary in English"),
+        blank=True,
+        help_text=_("What changed since the previous version, in plain words."),
+    )
+    body_zh_hans = models.TextField(
+        _("Simplified Chinese text (Markdown)"),
+        help_text=_("The same version in Simplified Chinese: both texts are what people agree to."),
+    )
+    change_summary_zh_hans = models.TextField(
+        _("change summary in Simplified Chinese"),
         blank=True,
         help_text=_("What changed since the previous version, in plain words."),
     )
@@ -119,7 +149,14 @@ class PolicyVersion(models.Model):
         return reverse("policy_version", kwargs={"version": self.version})
 
     def publish(self) -> None:
-        """Publish this version now; members meet it from its effective date."""
+        """Publish this version now; members meet it from its effective date. A version
+        is published in every language of the site or not at all."""
+        missing = self.missing_texts()
+        if missing:
+            raise ValidationError(
+                _("%(version)s is not published: it has no text in %(languages)s.")
+                % {"version": self.version, "languages": ", ".join(missing)}
+            )
         self.published_at = timezone.now()
         self.save(update_fields=["published_at"])
         cache.delete(f"{REQUIRED_POLICY_CACHE_KEY}:{timezone.localdate()}")
@@ -128,16 +165,50 @@ class PolicyVersion(models.Model):
     def is_published(self) -> bool:
         return self.published_at is not None
 
-    @cached_property
+    def text_in(self, language: str | None = None) -> str:
+        """The Markdown text in ``language`` (the active language by default)."""
+        return str(getattr(self, TEXT_FIELDS[text_language(language)][0]))
+
+    def summary_in(self, language: str | None = None) -> str:
+        """The change summary in ``language`` (the active language by default)."""
+        return str(getattr(self, TEXT_FIELDS[text_language(language)][1]))
+
+    def missing_texts(self) -> list[str]:
+        """The names of the site's languages this version has no text in."""
+        return [
+            str(name)
+            for code, name in settings.LANGUAGES
+            if not getattr(self, TEXT_FIELDS[code][0]).strip()
+        ]
+
+    @property
+    def change_summary_shown(self) -> str:
+        """The change summary in the language of the page."""
+        return self.summary_in()
+
+    @property
     def body_html(self) -> SafeString:
-        return render_markdown(self.body)
+        """The text in the language of the page, rendered and sanitised."""
+        language = text_language()
+        if language not in self._body_html:
+            self._body_html[language] = render_markdown(self.text_in(language))
+        return self._body_html[language]
+
+    @cached_property
+    def _body_html(self) -> dict[str, SafeString]:
+        return {}
 
 
 class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
     def record(self, *, user: AuthUser, version: PolicyVersion, source: str) -> PolicyAcceptance:
-        """Record that a user agreed to a policy version (append-only)."""
+        """Record that a user agreed to a policy version (append-only), in the language of
+        the page that showed it."""
         return self.create(
-            user=user, subject=subject_hash(user.pk), policy_version=version, source=source
+            user=user,
+            subject=subject_hash(user.pk),
+            policy_version=version,
+            source=source,
+            language=text_language(),
         )
 
     def covers(self, *, user: AuthUser, version: PolicyVersion) -> bool:
@@ -180,6 +251,12 @@ class PolicyAcceptance(models.Model):
         related_name="acceptances",
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    language = models.CharField(
+        _("language shown"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the text the person was shown when they agreed."),
+    )
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, db_index=True)
 
     objects = PolicyAcceptanceQuerySet.as_manager()
@@ -190,6 +267,7 @@ class PolicyAcceptance(models.Model):
         fields=(
             (_("Policy version"), lambda row: row.policy_version.version),
             "source",
+            (_("Language shown"), lambda row: row.get_language_display()),
             "accepted_at",
         ),
         ordering=("-accepted_at",),

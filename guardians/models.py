@@ -107,6 +107,16 @@ class Guardianship(models.Model):
         related_name="wards",
     )
     guardian_email = models.EmailField(_("guardian's email"))
+    language = models.CharField(
+        _("language of the guardian's emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the teen signed up in, until the guardian chooses one on their "
+            "account."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.AWAITING
     )
@@ -126,6 +136,7 @@ class Guardianship(models.Model):
         fields=(
             (_("Teen"), lambda row: row.teen.username),
             "guardian_email",
+            (_("Language of the guardian's emails"), lambda row: row.get_language_display()),
             "status",
             "allow_optional_fields",
             "allow_personalisation",
@@ -161,6 +172,13 @@ class Guardianship(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def guardian_language(self) -> str:
+        """The language the guardian is written to in: their account's once they have
+        chosen one, until then the language the teen signed up in."""
+        chosen = self.guardian.language if self.guardian is not None else ""
+        return chosen or self.language
 
     @property
     def approval_deadline(self) -> datetime.datetime:

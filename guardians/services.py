@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.languages import language_of
 from accounts.mail import mail_send
 from accounts.models import CONSENT_AGE, ErasureReceipt, User, age_on, years_before
 from accounts.services import user_erase
@@ -66,6 +67,7 @@ def guardian_request_send(
         [new.email],
         {"teen": teen, "link": link, "request": new},
         about=teen,
+        language=guardianship.guardian_language,
     )
     return new
 
@@ -73,7 +75,9 @@ def guardian_request_send(
 @transaction.atomic
 def guardianship_start(*, teen: User, guardian_email: str) -> Guardianship:
     """A teen signs up: their account waits for the guardian, who is asked by email."""
-    guardianship = Guardianship.objects.create(teen=teen, guardian_email=guardian_email)
+    guardianship = Guardianship.objects.create(
+        teen=teen, guardian_email=guardian_email, language=language_of(teen)
+    )
     guardian_request_send(guardianship=guardianship)
     return guardianship
 
@@ -139,7 +143,13 @@ def guardian_request_approve(
             PolicyAcceptance.objects.record(
                 user=teen, version=version, source=PolicyAcceptance.Source.GUARDIAN
             )
-    mail_send("guardians/email/approved", [teen.email], {"teen": teen}, about=teen)
+    mail_send(
+        "guardians/email/approved",
+        [teen.email],
+        {"teen": teen},
+        about=teen,
+        language=language_of(teen),
+    )
     return guardianship
 
 
@@ -253,6 +263,11 @@ def guardianships_end_at_16(*, today: datetime.date) -> int:
     Guardianship.objects.filter(pk__in=[guardianship.pk for guardianship in ending]).delete()
     for guardianship in ending:
         teen, guardian = guardianship.teen, guardianship.guardian
-        recipients = [teen.email, guardian.email if guardian else ""]
-        mail_send("guardians/email/ended", recipients, {"teen": teen}, about=teen)
+        for address, language in [
+            (teen.email, language_of(teen)),
+            (guardian.email if guardian else "", guardianship.guardian_language),
+        ]:
+            mail_send(
+                "guardians/email/ended", [address], {"teen": teen}, about=teen, language=language
+            )
     return len(ending)

@@ -49,6 +49,8 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
     effective_date = factory.LazyFunction(timezone.localdate)
     body = factory.LazyAttribute(lambda v: f"# What we collect\n\nVersion {v.version} text.")
     change_summary = "Clearer wording."
+    body_zh_hans = factory.LazyAttribute(lambda v: f"# 我们收集的信息\n\n{v.version} 版正文。")
+    change_summary_zh_hans = "措辞更清楚。"
     is_material = False
     published_at = factory.LazyFunction(timezone.now)
 

@@ -15,6 +15,8 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.languages import site_language
+from accounts.services import member_language_set
 from consent.markdown import text_changes
 from consent.markers import cabin_open, consent_exempt, policy_gate_exempt
 from consent.models import PolicyVersion
@@ -27,8 +29,13 @@ logger = logging.getLogger(__name__)
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """The footer's language switcher: Django's ``set_language`` (the language cookie, then
-    back to the page)."""
-    return i18n.set_language(request)
+    back to the page); a member's choice is also kept on their account, so that it follows
+    them to every device and into the emails we send them."""
+    response = i18n.set_language(request)
+    language = site_language(request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER))
+    if language and request.user.is_authenticated:
+        member_language_set(user=request.user, language=language)
+    return response
 
 
 @require_safe
@@ -70,7 +77,7 @@ def policy_history(request: HttpRequest) -> HttpResponse:
     current = next((v for v in versions if v.effective_date <= today), None)
     # Each version with what changed in its text since the one before (newest first).
     history = [
-        (version, text_changes(older.body, version.body) if older else "")
+        (version, text_changes(older.text_in(), version.text_in()) if older else "")
         for version, older in zip(versions, [*versions[1:], None], strict=True)
     ]
     return render(

@@ -1,8 +1,10 @@
 """Declare the age screen's cookie among the strictly necessary ones."""
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
-DESCRIPTION = (
+# Translated where the cookies are shown (gettext_noop marks it for the catalogue).
+DESCRIPTION = gettext_noop(
     "Remembers which age group this browser gave at sign-up (no date, nothing that "
     "identifies you), so that the sign-up age question cannot quietly be answered twice."
 )

@@ -20,7 +20,8 @@ def test_the_profile_holds_only_date_of_birth_gender_and_hobbies():
         field.name
         for field in User._meta.concrete_fields
         if field.name
-        not in {"id", "password", "last_login", "is_superuser", "is_staff", "is_active"}
+        # The language is how the site speaks to the person, not something about them.
+        not in {"id", "password", "last_login", "is_superuser", "is_staff", "is_active", "language"}
     }
     assert personal == {"username", "email", "date_of_birth", "gender", "hobbies", "date_joined"}
 
