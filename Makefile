@@ -11,7 +11,7 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install messages run demo test check serve bench scan clean
+.PHONY: help install messages translations run demo test check serve bench scan clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,6 +29,11 @@ install: $(VENV)/.installed messages  ## create .venv and install Tomato with it
 # catalogue whose .mo is newer than its .po. Needs gettext's msgfmt (Debian: gettext).
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py compilemessages --ignore '.*' --ignore 'node_modules' -v 0
+
+translations: install  ## update the .po catalogues from the code and templates, to translate
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.*' \
+	  --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'docs/*' \
+	  --ignore 'staticfiles/*'
 
 .local-secret-key:
 	@$$(bin/find-python) -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
@@ -50,6 +55,7 @@ check: install .local-secret-key  ## lint, format, types, migrations and the dep
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=1 $(VENV)/bin/mypy .
+	$(PY) bin/check_catalogues.py
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PROD_ENV) $(PY) -W error::DeprecationWarning manage.py check --deploy --fail-level WARNING
 

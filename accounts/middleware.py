@@ -4,8 +4,8 @@ a member sees the site in their account's language."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import add_never_cache_headers
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 
 from consent.markers import url_carries_secret

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from consent.markdown import render_markdown

@@ -113,8 +113,7 @@ class Guardianship(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_(
-            "The language the teen signed up in, until the guardian chooses one on their "
-            "account."
+            "The language the teen signed up in, until the guardian chooses one on their account."
         ),
     )
     status = models.CharField(

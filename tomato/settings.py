@@ -307,6 +307,7 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 # then the Chinese that allauth's own zh_Hans catalogue lacks for the strings we show.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["tomato.formats"]
 # The footer's language switcher remembers the choice in this cookie, strictly necessary
 # (listed with the others of that group on /cookies/), kept a year.
 LANGUAGE_COOKIE_NAME = "tomato_lang"

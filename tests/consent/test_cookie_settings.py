@@ -20,6 +20,7 @@ def test_the_three_groups_are_created_by_migration(settings):
                 settings.CSRF_COOKIE_NAME,
                 "cookie_consent",
                 "tomato_agegate",
+                settings.LANGUAGE_COOKIE_NAME,
             },
         ),
         "preferences": ("Personalisation", False, {"tomato_prefs"}),

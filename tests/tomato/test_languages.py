@@ -51,7 +51,8 @@ class TestChoosingALanguage:
         assert 'name="csrfmiddlewaretoken"' in form.group(2)
         assert '<input type="hidden" name="next" value="/privacy/">' in form.group(2)
         buttons = re.findall(
-            r'<button type="submit" name="language" value="([^"]+)"[^>]*lang="([^"]+)"[^>]*>([^<]+)</button>',
+            r'<button type="submit" name="language" value="([^"]+)"'
+            r'[^>]*lang="([^"]+)"[^>]*>([^<]+)</button>',
             form.group(2),
         )
         assert buttons == [("en", "en", "English"), ("zh-hans", "zh-hans", "简体中文")]
@@ -62,7 +63,8 @@ class TestChoosingALanguage:
         assert response["Location"] == "/privacy/"
         cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
         assert cookie.value == "zh-hans"
-        assert cookie["httponly"] and cookie["samesite"] == "Lax"
+        assert cookie["httponly"]
+        assert cookie["samesite"] == "Lax"
         assert html_lang(client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en")) == "zh-hans"
 
     def test_a_choice_elsewhere_than_this_site_is_refused(self, client):
