@@ -12,6 +12,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
@@ -149,14 +150,24 @@ OTHER_PACKAGES: dict[str, PersonalData[models.Model]] = {
         title=_("Two-factor methods"),
         owner="user",
         erasure=Erasure.DELETE,
-        fields=((_("Type"), _authenticator_type), "created_at", "last_used_at"),
+        fields=(
+            (_("Type"), _authenticator_type),
+            (_("Added"), attrgetter("created_at")),
+            (_("Last used"), attrgetter("last_used_at")),
+        ),
         ordering=("created_at",),
     ),
     "usersessions.usersession": PersonalData(
         title=_("Sessions"),
         owner="user",
         erasure=Erasure.DELETE,
-        fields=("ip", "user_agent", "created_at", "last_seen_at"),
+        # allauth's fields carry no label to translate: ours.
+        fields=(
+            (_("IP address"), attrgetter("ip")),
+            (_("Browser"), attrgetter("user_agent")),
+            (_("Started"), attrgetter("created_at")),
+            (_("Last seen"), attrgetter("last_seen_at")),
+        ),
         ordering=("-last_seen_at",),
     ),
     "sessions.session": PersonalData(
@@ -184,7 +195,7 @@ OTHER_PACKAGES: dict[str, PersonalData[models.Model]] = {
         eraser=_erase_queued_emails,
         lookup=_queued_emails,
         fields=(
-            "enqueued_at",
+            (_("Queued"), attrgetter("enqueued_at")),
             (_("To"), _email_to),
             (_("Subject"), _email_subject),
             "status",
