@@ -11,10 +11,10 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help install messages translations run demo test check serve bench scan clean
+.PHONY: help install messages translations run demo test screenshots check serve bench scan clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	@python="$$(bin/find-python)"; \
@@ -50,6 +50,13 @@ demo: install  ## demo accounts to log in as, with their passwords (DEBUG only; 
 test: install  ## the whole test suite (browser journeys skip without Chromium unless REQUIRE_BROWSER=1)
 	SECRET_KEY=$${SECRET_KEY:-tests-only-secret-key-0123456789-0123456789-0123456789} \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's pictures (docs/screenshots/): four pages in each language, taken by a browser test;
+# the Chinese ones need a CJK font (Debian: fonts-noto-cjk).
+screenshots: install  ## retake the README's screenshots in docs/screenshots/ (needs Chromium)
+	UPDATE_SCREENSHOTS=1 REQUIRE_BROWSER=1 \
+	  SECRET_KEY=$${SECRET_KEY:-tests-only-secret-key-0123456789-0123456789-0123456789} \
+	  $(PY) -m pytest -q tests/browser/test_screenshots.py
 
 check: install .local-secret-key  ## lint, format, types, migrations and the deploy checklist
 	$(VENV)/bin/ruff check .

@@ -16,7 +16,7 @@ from consent.groups import all_groups
 from consent.http import AuthenticatedRequest
 from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
-from consent.models import PageView, PolicyAcceptance, PolicyVersion
+from consent.models import ConsentSource, PageView, PolicyAcceptance, PolicyVersion
 from consent.services import consent_choose, policy_version_agree
 from consent.state import consent_of
 from consent.throttle import rate_limited
@@ -27,6 +27,16 @@ FETCH_HEADER = "X-Cookie-Consent-Fetch"
 def next_url(request: HttpRequest) -> str:
     """Where to go back to: the ``next`` parameter when it is safe (allauth's rule), else home."""
     return get_next_redirect_url(request) or "/"
+
+
+def after_choice_url(request: HttpRequest, source: str) -> str:
+    """Back to the page of the choice; from the banner, at its main content (``#main``, which
+    takes the focus), so that a keyboard user carries on from the page rather than from the
+    top, without JavaScript. The script of the banner does the same without a page load."""
+    target = next_url(request)
+    if source == ConsentSource.BANNER and "#" not in target:
+        return f"{target}#main"
+    return target
 
 
 @cabin_open
@@ -51,7 +61,7 @@ def _choose(request: HttpRequest, *, accept: bool) -> HttpResponse:
     if request.headers.get(FETCH_HEADER):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
-        response = redirect(next_url(request))
+        response = redirect(after_choice_url(request, form.cleaned_data["source"]))
     consent_choose(
         request=request,
         response=response,

@@ -1,7 +1,7 @@
 /* Progressive enhancement of the cookie banner: the plain forms work without it.
  * - choices are sent in the background and the banner closes without a page load;
  * - Escape closes the banner for this page;
- * - focus returns to where it was before the banner, or to the main content. */
+ * - focus returns to where it was in the page before the banner, or to the main content. */
 (function () {
   "use strict";
   var banner = document.querySelector("[data-cookie-banner]");
@@ -10,9 +10,12 @@
   }
   var previous = null;
 
+  // Only a place after the banner is worth going back to; from the skip link before it,
+  // the main content is where the page goes on (as after the plain forms' redirect to #main).
   banner.addEventListener("focusin", function (event) {
-    if (event.relatedTarget && !banner.contains(event.relatedTarget)) {
-      previous = event.relatedTarget;
+    var from = event.relatedTarget;
+    if (from && !banner.contains(from)) {
+      previous = banner.compareDocumentPosition(from) & Node.DOCUMENT_POSITION_FOLLOWING ? from : null;
     }
   });
 

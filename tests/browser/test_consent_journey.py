@@ -86,8 +86,9 @@ def test_the_whole_flow_works_without_javascript(no_js_page, site):
     page = no_js_page
     page.goto(site + "/privacy/")
     banner(page).get_by_role("button", name="Accept all").click()
-    expect(page).to_have_url(site + "/privacy/")
+    expect(page).to_have_url(site + "/privacy/#main")
     expect(banner(page)).to_have_count(0)
+    assert page.evaluate("document.activeElement.id") == "main"
     page.goto(site + "/cookies/")
     page.get_by_role("region", name="Personalisation").get_by_role("button", name="Decline").click()
     expect(page.get_by_role("region", name="Personalisation")).to_contain_text("Declined")

@@ -50,7 +50,8 @@ class TestBanner:
     def test_accept_all_returns_to_the_page_and_hides_the_banner(self, client, choose):
         response = choose("accept", next_url="/privacy/")
         assert response.status_code == HTTPStatus.FOUND
-        assert response["Location"] == "/privacy/"
+        # At the main content, which takes the focus: the keyboard carries on from the page.
+        assert response["Location"] == "/privacy/#main"
         page = html(client.get("/privacy/"))
         assert BANNER not in page
         assert BEACON in page
@@ -396,7 +397,7 @@ class TestBadInput:
 
     def test_next_cannot_leave_the_site(self, choose):
         response = choose("accept", next_url="https://evil.example/")
-        assert response["Location"] == "/"
+        assert response["Location"] == "/#main"
 
 
 @pytest.mark.django_db
