@@ -14,7 +14,7 @@ PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato
 .PHONY: help install messages translations run demo test screenshots check serve bench scan clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	@python="$$(bin/find-python)"; \
