@@ -209,7 +209,7 @@ def test_every_msgid_still_exists_in_its_package(package, tmp_path):
         ("Sign in with a passkey", "使用通行密钥登录"),
         ("Two-Factor Authentication", "双重验证"),
         ("Sign Out", "退出登录"),
-        ("Incorrect code.", "代码不正确。"),
+        ("Incorrect code.", "验证码不正确。"),
         # Django 6.1's blank choice, missing from Django's zh_Hans.
         ("- Select an option -", "- 请选择 -"),
         # django-cookie-consent, which has no catalogue of its own.
