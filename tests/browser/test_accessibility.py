@@ -149,6 +149,21 @@ def test_anonymous_pages(checker, mailoutbox):
     visitor.assert_clean()
 
 
+def test_dark_theme(checker):
+    visitor = checker()
+    page = visitor.page
+    visitor.visit("/")
+    page.locator("[data-cookie-banner] form [type=submit]").first.click()  # "Accept all"
+    page.locator("[data-cookie-banner]").wait_for(state="hidden")  # sent in the background
+    page.reload()
+    page.locator(".theme-switch [value=dark]").click()
+    page.wait_for_load_state()
+    assert page.locator("body.theme-dark").count() == 1
+    for path in ["/", "/privacy/", "/cookies/", "/accounts/login/", "/accounts/signup/"]:
+        visitor.visit(path)
+    visitor.assert_clean()
+
+
 def test_member_pages(checker):
     member = UserFactory()
     RecipientFactory()
