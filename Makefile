@@ -47,7 +47,14 @@ demo: install  ## demo accounts to log in as, with their passwords (DEBUG only; 
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py demo
 
-test: install  ## the whole test suite (browser journeys skip without Chromium unless REQUIRE_BROWSER=1)
+# The browser journeys' checkers (axe-core, the Nu Html Checker, Lighthouse), pinned in
+# package-lock.json and installed from the npm registry; nothing is fetched while tests run.
+# --ignore-scripts: vnu-jar's install script would download a Java runtime (java is a system package).
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+test: install node_modules/.installed  ## the whole test suite (browser journeys skip without Chromium unless REQUIRE_BROWSER=1)
 	SECRET_KEY=$${SECRET_KEY:-tests-only-secret-key-0123456789-0123456789-0123456789} \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -105,4 +112,4 @@ scan: $(SCAN_VENV)/.installed  ## scan a running `make serve` (same PORT) with w
 	$(SCAN_VENV)/bin/python bin/scan_findings.py $(SCAN_VENV)/report.json
 
 clean:  ## remove the virtual environment, collected static files and caches
-	rm -rf $(VENV) $(SCAN_VENV) staticfiles .mypy_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(SCAN_VENV) node_modules staticfiles .mypy_cache .ruff_cache .coverage htmlcov
