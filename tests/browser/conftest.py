@@ -77,6 +77,14 @@ def site(live_server, django_db_serialized_rollback, _migrated_data):
 
 
 @pytest.fixture
+def no_js_page(browser, site):
+    """A page in a browser context with JavaScript turned off."""
+    context = browser.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def page(page):
     page.set_default_timeout(10_000)
     return page

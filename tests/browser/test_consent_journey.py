@@ -75,13 +75,6 @@ def test_escape_closes_the_banner_and_keeps_focus_in_the_page(page, site):
     expect(banner(page)).to_be_visible()
 
 
-@pytest.fixture
-def no_js_page(browser, site):
-    context = browser.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
-
-
 def test_the_whole_flow_works_without_javascript(no_js_page, site):
     page = no_js_page
     page.goto(site + "/privacy/")

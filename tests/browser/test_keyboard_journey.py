@@ -191,13 +191,6 @@ def test_the_banner_gives_the_focus_back_to_where_it_was_in_the_page(page, site)
     assert_focus_visible(page)
 
 
-@pytest.fixture
-def no_js_page(browser, site):
-    context = browser.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
-
-
 def test_without_javascript_the_banner_lands_on_the_main_content(no_js_page, site):
     page = no_js_page
     page.goto(site + "/")
