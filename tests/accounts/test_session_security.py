@@ -1,4 +1,4 @@
-"""Sessions and passwords: the checks behind SECURITY.md's authentication and session rows."""
+"""Sessions, passwords and what members type: checks behind SECURITY.md's table."""
 
 from http import HTTPStatus
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.conftest import logged_in_user_id
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 
 def log_in(client, user, password=PASSWORD):
@@ -95,3 +95,15 @@ def test_common_passwords_are_refused_at_sign_up(client, password):
 @pytest.mark.django_db
 def test_the_migrations_create_no_user_accounts():
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_what_a_member_typed_is_shown_as_text_not_markup(client):
+    typed = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    member = UserFactory(hobbies=typed)
+    client.force_login(member)
+    for name in ("accounts:me", "accounts:data"):
+        page = client.get(reverse(name)).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, name
+        assert "<script>alert" not in page, name
+        assert "<img src=x" not in page, name
