@@ -24,7 +24,7 @@ from consent.models import (
     DisclosureSubject,
     PolicyAcceptance,
 )
-from consent.privacy import subject_hash
+from consent.privacy import subject_hash, subject_hasher
 from guardians.models import GuardianRequest, Guardianship
 from guardians.services import guardian_request_approve, guardian_request_send
 from tests.factories import (
@@ -367,3 +367,8 @@ def test_an_erased_members_rows_are_found_by_raw_sql_too(population):
         find("consent.erased_records_scrubbed").count
         == ConsentRecord.objects.filter(subject=population["leaver_subject"]).count()
     )
+
+
+@pytest.mark.parametrize("user_id", [1, 42, 10**9])
+def test_the_checks_hasher_gives_the_keyed_hash_of_the_records(user_id):
+    assert subject_hasher()(user_id) == subject_hash(user_id)
