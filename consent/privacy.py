@@ -13,11 +13,15 @@ of ``consent.types``.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
 from django.utils.functional import Promise
 
 from consent.types import AuthUser
@@ -93,3 +97,10 @@ NO_PERSONAL_DATA: PersonalData[models.Model] = PersonalData(
 def subject_hash(user_id: int) -> str:
     """The keyed hash that stands for a user in records that outlive them."""
     return salted_hmac("tomato.subject", str(user_id), algorithm="sha256").hexdigest()
+
+
+def subject_hasher() -> Callable[[int], str]:
+    """``subject_hash`` for many ids in a row (a check over every account): the same
+    hashes, with the key derived once instead of for each id."""
+    key = hashlib.sha256(b"tomato.subject" + force_bytes(settings.SECRET_KEY)).digest()
+    return lambda user_id: hmac.digest(key, str(user_id).encode(), "sha256").hex()

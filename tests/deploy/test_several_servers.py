@@ -157,6 +157,8 @@ class Visitor:
 
     cookies: dict[str, str] = field(default_factory=dict)
     csrf_token: str = ""
+    #: Sent with every request (``X-Forwarded-For``: a client behind the proxy).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def get(self, server: Server, path: str) -> Response:
         return self._request(server, "GET", path)
@@ -168,7 +170,7 @@ class Visitor:
         return self._request(server, "POST", path, body)
 
     def _request(self, server: Server, method: str, path: str, body: str | None = None) -> Response:
-        headers = {"User-Agent": "tomato-tests"}
+        headers = {"User-Agent": "tomato-tests", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
