@@ -9,6 +9,7 @@ got: the window between a read and its write is forced open, not hoped for.
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import threading
 import time
@@ -25,11 +26,12 @@ FIRST, SECOND = "first", "second"
 
 
 #: The marks of a module of races: they need real row locks and a connection per thread
-#: (PostgreSQL, which CI's second run uses) and committed data, with the migrations' seed
-#: data (policy 1.0, cookie groups, the site) loaded again after each test empties the tables.
+#: (PostgreSQL: skipped on SQLite, failed instead with ``REQUIRE_SERVERS=1`` as in CI's
+#: PostgreSQL run) and committed data, with the migrations' seed data (policy 1.0, cookie
+#: groups, the site) loaded again after each test empties the tables.
 ON_POSTGRESQL = [
     pytest.mark.skipif(
-        connection.vendor != "postgresql",
+        connection.vendor != "postgresql" and os.environ.get("REQUIRE_SERVERS") != "1",
         reason="races need PostgreSQL's row locks; SQLite locks the whole database",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -126,6 +128,7 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 def race(hold: Hold, first: Callable[[], Any], second: Callable[[], Any]) -> RaceResult:
     """Run ``first`` to its hold, then ``second`` until it finishes or waits for a lock the
     first holds, then let the first go on; both finish before this returns."""
+    assert connection.vendor == "postgresql", "races need PostgreSQL (REQUIRE_SERVERS=1)"
     one, two = Contender(FIRST, first), Contender(SECOND, second)
     one.start()
     _until(lambda: hold.reached.is_set() or not one.is_alive(), "the first contender is held")
