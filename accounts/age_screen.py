@@ -45,6 +45,12 @@ def take_answer(request: HttpRequest) -> datetime.date | None:
     return found
 
 
+def give_back(request: HttpRequest, date_of_birth: datetime.date) -> None:
+    """The answer ``take_answer`` took, back in the session for a sign-up that failed."""
+    request.session[SESSION_KEY] = date_of_birth.isoformat()
+    request.session.set_expiry(ANSWER_VALIDITY)
+
+
 def band_of(date_of_birth: datetime.date, today: datetime.date | None = None) -> AgeBand:
     age = age_on(date_of_birth, today or timezone.localdate())
     return AgeBand.ADULT if age >= CONSENT_AGE else AgeBand.UNDER_16
@@ -59,8 +65,7 @@ def record_answer(
     request: HttpRequest, response: HttpResponse, date_of_birth: datetime.date
 ) -> None:
     """Lock the answer for this session, and note a different band from an earlier session."""
-    request.session[SESSION_KEY] = date_of_birth.isoformat()
-    request.session.set_expiry(ANSWER_VALIDITY)
+    give_back(request, date_of_birth)
     new_band = band_of(date_of_birth)
     previous = request.get_signed_cookie(
         COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE

@@ -55,6 +55,12 @@ CONSENT_AGE = 16
 AGE_OF_MAJORITY = 18
 
 
+#: The constraints that keep usernames and (non-empty) addresses unique whatever their case:
+#: the last word when two sign-ups pass their form's checks at once.
+USERNAME_UNIQUE = "user_username_ci_unique"
+EMAIL_UNIQUE = "user_email_ci_unique"
+
+
 def years_before(day: datetime.date, years: int) -> datetime.date:
     """The same day ``years`` earlier (28 February for a 29 February that year lacks)."""
     try:
@@ -163,11 +169,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         permissions = [("erase_user", _("Can erase a person's data"))]
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name=USERNAME_UNIQUE),
             models.UniqueConstraint(
-                Lower("email"),
-                condition=~models.Q(email=""),
-                name="user_email_ci_unique",
+                Lower("email"), condition=~models.Q(email=""), name=EMAIL_UNIQUE
             ),
         ]
         indexes = [

@@ -41,6 +41,16 @@ def member_language_set(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
+def user_lock(*, user_id: int) -> bool:
+    """Lock a person's row until the transaction ends; ``False`` if they are gone (erased).
+
+    Their erasure takes this lock first (``user_erase``), and so does every change about
+    them that must not cross it (a guardian's answer, the schedule's expiry, a cookie
+    choice): whoever comes second waits, then sees what the first left.
+    """
+    return get_user_model()._default_manager.select_for_update().filter(pk=user_id).exists()
+
+
 @transaction.atomic
 def user_erase(
     *, user_id: int, reason: str, actor: User | None = None, notify: list[str] | None = None

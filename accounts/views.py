@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
+from allauth.account.forms import BaseSignupForm
 from allauth.account.views import SignupView as AllauthSignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import age_screen
 from accounts.forms import AgeScreenForm, DeleteAccountForm, MemberSignupForm, ProfileForm
-from accounts.models import AgeBand, ErasureReceipt
+from accounts.models import EMAIL_UNIQUE, USERNAME_UNIQUE, AgeBand, ErasureReceipt
 from accounts.personal_data import export_download, export_user_data
 from accounts.services import user_erase
 from consent.cookies import forget_this_browser
@@ -44,6 +46,30 @@ class SignupView(AllauthSignupView):  # type: ignore[misc]
             assert form_class is not None
             return form_class
         return MemberSignupForm
+
+    # allauth's sign-up forms are untyped (they add ``account_already_exists``).
+    def form_valid(self, form: BaseSignupForm) -> HttpResponse:
+        """Create the account; if someone took the address or the username after this
+        form's checks (two sign-ups at once), answer as those checks would a moment later."""
+        date_of_birth = age_screen.answer(self.request)
+        try:
+            with transaction.atomic():
+                response: HttpResponse = super().form_valid(form)
+            return response
+        except IntegrityError as error:
+            if EMAIL_UNIQUE in str(error):
+                # As for any address that has an account: the usual page, and a mail to
+                # the address saying so (allauth's), so that nobody learns which it is.
+                form.account_already_exists = True
+                response = super().form_valid(form)
+                return response
+            if USERNAME_UNIQUE not in str(error):
+                raise
+        if date_of_birth is not None:
+            age_screen.give_back(self.request, date_of_birth)
+        form.add_error("username", get_adapter().error_messages["username_taken"])
+        response = self.form_invalid(form)
+        return response
 
 
 def teen_signup_form() -> type[Form] | None:

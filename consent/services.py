@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
@@ -121,6 +122,12 @@ def account_choices_store(*, user: AuthUser, state: ConsentState, varnames: list
         )
 
 
+def _member_lock(member: AuthUser) -> bool:
+    """Lock the member's row until the transaction ends (``accounts.services.user_lock``,
+    from below); ``False`` if they are gone."""
+    return get_user_model()._default_manager.select_for_update().filter(pk=member.pk).exists()
+
+
 @transaction.atomic
 def consent_choose(
     *,
@@ -135,7 +142,12 @@ def consent_choose(
     Sets the consent cookie, deletes the cookies of declined groups in the same
     response, appends a consent record per group and, for a member, stores the
     choice on the account. Groups forced off for this person cannot be accepted.
+
+    A member's row is locked first, as their erasure locks it: a choice and an erasure
+    take turns. A member erased while this request ran gets nothing written at all.
     """
+    if request.user.is_authenticated and not _member_lock(request.user):
+        return []
     state = consent_of(request)
     chosen = [varname for varname in groups if not (accept and varname in state.forced_off)]
     for varname in chosen:

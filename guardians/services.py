@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from accounts.languages import language_of
 from accounts.mail import mail_send
 from accounts.models import CONSENT_AGE, ErasureReceipt, User, age_on, years_before
-from accounts.services import user_erase
+from accounts.services import user_erase, user_lock
 from consent.models import ConsentSource, PolicyAcceptance, PolicyVersion
 from consent.services import consent_records_write
 from guardians.models import (
@@ -105,9 +105,15 @@ def check_eligible(*, guardian_request: GuardianRequest, guardian: User) -> None
 
 
 def _lock_open(guardian_request: GuardianRequest) -> GuardianRequest:
-    """The request, locked for this transaction, if it can still be answered."""
+    """The request, locked for this transaction, if it can still be answered.
+
+    The teen's row is locked first, as their erasure and the schedule lock it: an answer
+    and an erasure of the same teen take turns instead of deadlocking on each other's rows.
+    """
+    if not user_lock(user_id=guardian_request.guardianship.teen_id):
+        raise LinkError("used")
     locked = (
-        GuardianRequest.objects.select_for_update()
+        GuardianRequest.objects.select_for_update(of=("self", "guardianship"))
         .select_related("guardianship__teen")
         .filter(pk=guardian_request.pk)
         .first()
@@ -205,8 +211,11 @@ def guardianship_set_collection(
 
 @transaction.atomic
 def ward_erase(*, request: HttpRequest, guardianship: Guardianship) -> ErasureReceipt | None:
-    """The guardian has the teen's data deleted; both get the receipt."""
+    """The guardian has the teen's data deleted; both get the receipt. Nothing happens if
+    the teen was erased meanwhile (they deleted their account, say)."""
     teen = guardianship.teen
+    if not user_lock(user_id=teen.pk):
+        return None
     guardian = guardianship.guardian
     record_guardian_decision(request, teen, {GuardianDecision.KEEP_DATA: False})
     return user_erase(
@@ -237,12 +246,33 @@ def guardians_run_schedule(*, now: datetime.datetime | None = None) -> ScheduleR
         status=GuardianRequest.Status.EXPIRED
     )
     deadline = now - APPROVAL_DEADLINE
-    late = Guardianship.objects.unapproved_since(deadline).values_list("teen_id", "teen__email")
-    for teen_id, email in late:
-        if user_erase(user_id=teen_id, reason=ErasureReceipt.Reason.EXPIRY, notify=[email]):
+    late = Guardianship.objects.unapproved_since(deadline).values_list("teen_id", flat=True)
+    for teen_id in late:
+        if _erase_if_unapproved(teen_id=teen_id, deadline=deadline):
             report.teens_erased += 1
     report.links_ended = guardianships_end_at_16(today=timezone.localdate(now))
     return report
+
+
+@transaction.atomic
+def _erase_if_unapproved(*, teen_id: int, deadline: datetime.datetime) -> ErasureReceipt | None:
+    """Erase a teen not approved since ``deadline`` if, under the locks a guardian's answer
+    takes (the teen's row, then the guardianship's), that is still so: a guardian who
+    approved after the schedule's first read wins."""
+    if not user_lock(user_id=teen_id):
+        return None
+    guardianship = (
+        Guardianship.objects.unapproved_since(deadline)
+        .select_for_update(of=("self",))
+        .select_related("teen")
+        .filter(teen_id=teen_id)
+        .first()
+    )
+    if guardianship is None:
+        return None
+    return user_erase(
+        user_id=teen_id, reason=ErasureReceipt.Reason.EXPIRY, notify=[guardianship.teen.email]
+    )
 
 
 @transaction.atomic
