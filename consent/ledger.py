@@ -209,13 +209,13 @@ class LedgerQuerySet[M: LedgerRow](models.QuerySet[M]):
             return rows
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             raise LedgerError("A ledger only appends: no conflicts to ignore or update.")
+        if any(row.row_hash or row.pk is not None for row in rows):
+            raise LedgerError("A row already in its chain is never appended again.")
         ledger = self.model.ledger
         with transaction.atomic(using=self.db, savepoint=False):
             chains = [ledger.chain_of(row) for row in rows]
             heads = _locked_heads(chains, self.db)
             for row, chain in zip(rows, chains, strict=True):
-                if row.row_hash:
-                    raise LedgerError(f"{row!r} is already in its chain.")
                 head = heads[chain]
                 row.prev_hash = head.last_hash
                 row.row_hash = head.last_hash = row_hash(
