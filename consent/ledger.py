@@ -28,7 +28,9 @@ primary key with ``SELECT … FOR UPDATE``) in the appending transaction, hashes
 rows in order in Python, inserts them and moves the head: one indexed read and one update
 of the head per append, whatever the number of rows. On PostgreSQL the lock makes
 appenders to one chain take turns until their transactions end (on SQLite writes are
-serialised anyway); appenders to different chains do not wait for each other.
+serialised anyway); appenders to different chains do not wait for each other. A head stays
+locked until the appending transaction ends, so the services append near their end; one
+``bulk_create`` locks its chains' heads in the order of their names.
 
 **The head** keeps the chain's last row (its id and hash), so that rows deleted at the
 end of a chain are found too, and its anchor: the hash the chain's first row must name
