@@ -32,6 +32,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_no_payment_details
+from consent.ledger import Ledger, LedgerQuerySet, LedgerRow
 from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ class AgeScreenChange(models.Model):
         return f"{self.get_previous_band_display()} → {self.get_new_band_display()}"
 
 
-class ErasureReceipt(models.Model):
+class ErasureReceipt(LedgerRow):
     """Proof that a person's data was erased, kept without anything that identifies them.
 
     The person (or their guardian) is emailed the reference; the keyed hash of
@@ -263,7 +264,8 @@ class ErasureReceipt(models.Model):
     It says who caused the erasure: the reason names the kind (the person, their
     guardian, the schedule or a staff member), and the guardian or staff member is
     linked while their account exists and by keyed hash afterwards, with the role a
-    staff member acted in.
+    staff member acted in. A ledger (``consent.ledger``): the chain covers the keyed
+    hashes, never the links to accounts.
     """
 
     class Reason(models.TextChoices):
@@ -294,6 +296,18 @@ class ErasureReceipt(models.Model):
         _("role of the staff member"), max_length=20, choices=StaffRole.choices, blank=True
     )
 
+    objects = LedgerQuerySet["ErasureReceipt"].as_manager()
+    ledger = Ledger(
+        fields=(
+            "reference",
+            "subject",
+            "reason",
+            "erased_at",
+            "summary",
+            "actor_subject",
+            "actor_role",
+        )
+    )
     personal_data: ClassVar[PersonalData[ErasureReceipt]] = PersonalData(
         title=_("Erasures you caused"),
         owner="actor",
@@ -373,11 +387,12 @@ class ActedByStaff(models.Model):
         }
 
 
-class StaffAccess(ActedByStaff):
+class StaffAccess(LedgerRow, ActedByStaff):
     """A staff member opened a person's personal data in the admin (who, whom, what, when).
 
     Kept when either of them is erased: the person and the staff member are then known
-    by keyed hash only, and the staff member's role at the time stays.
+    by keyed hash only, and the staff member's role at the time stays. A ledger
+    (``consent.ledger``): the chain covers the keyed hashes and the role, never the links.
     """
 
     class View(models.TextChoices):
@@ -400,6 +415,10 @@ class StaffAccess(ActedByStaff):
     )
     view = models.CharField(_("what was opened"), max_length=10, choices=View.choices)
 
+    objects = LedgerQuerySet["StaffAccess"].as_manager()
+    ledger = Ledger(
+        fields=("staff_subject", "staff_role", "subject", "accessed_at", "what", "view")
+    )
     personal_data: ClassVar[PersonalData[StaffAccess]] = PersonalData(
         title=_("Staff who opened your data"),
         owner="user",

@@ -18,6 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from consent.ledger import Ledger, LedgerQuerySet, LedgerRow
+from consent.ledger import LedgerHead as LedgerHead  # a model of this app, with its ledgers
 from consent.markdown import render_markdown
 from consent.privacy import NO_PERSONAL_DATA, Erasure, PersonalData, subject_hash
 from consent.types import AuthUser
@@ -198,7 +200,7 @@ class PolicyVersion(models.Model):
         return {}
 
 
-class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
+class PolicyAcceptanceQuerySet(LedgerQuerySet["PolicyAcceptance"]):
     def record(self, *, user: AuthUser, version: PolicyVersion, source: str) -> PolicyAcceptance:
         """Record that a user agreed to a policy version (append-only), in the language of
         the page that showed it."""
@@ -222,11 +224,12 @@ class PolicyAcceptanceQuerySet(models.QuerySet["PolicyAcceptance"]):
         )
 
 
-class PolicyAcceptance(models.Model):
+class PolicyAcceptance(LedgerRow):
     """One person's agreement to one version of the privacy policy.
 
     Kept after the person is erased, as proof of what was agreed: the link to
-    the user is cut and the keyed hash in ``subject`` is all that remains.
+    the user is cut and the keyed hash in ``subject`` is all that remains. A ledger
+    (``consent.ledger``): the chain covers the keyed hash, never the link.
     """
 
     class Source(models.TextChoices):
@@ -259,6 +262,7 @@ class PolicyAcceptance(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, db_index=True)
 
     objects = PolicyAcceptanceQuerySet.as_manager()
+    ledger = Ledger(fields=("subject", "policy_version", "source", "language", "accepted_at"))
     personal_data: ClassVar[PersonalData[PolicyAcceptance]] = PersonalData(
         title=_("Privacy policy acceptances"),
         owner="user",
@@ -295,7 +299,7 @@ class ConsentSource(models.TextChoices):
     GUARDIAN = "guardian", _("Guardian")
 
 
-class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
+class ConsentRecordQuerySet(LedgerQuerySet["ConsentRecord"]):
     def anonymous(self) -> ConsentRecordQuerySet:
         return self.filter(subject_type=ConsentRecord.SubjectType.VISITOR)
 
@@ -303,12 +307,17 @@ class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
         return self.filter(created_at__lt=moment)
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(LedgerRow):
     """One accept or decline of one cookie group (or guardian decision), append-only.
 
     The proof of consent that django-cookie-consent's ``LogItem`` cannot give:
     who (a member, by account and keyed hash, or an anonymous visitor by a random
     id), what, which versions, where the choice was made, when and from where.
+
+    A ledger (``consent.ledger``) of two chains, members' records and anonymous
+    visitors' (which the prune deletes from the start as their retention ends). The
+    chain covers what erasure leaves: the keyed hash, not the link to the account, nor
+    the network and user agent that erasure blanks.
     """
 
     class SubjectType(models.TextChoices):
@@ -345,6 +354,19 @@ class ConsentRecord(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
     objects = ConsentRecordQuerySet.as_manager()
+    ledger = Ledger(
+        fields=(
+            "subject_type",
+            "subject",
+            "group",
+            "action",
+            "group_version",
+            "policy_version",
+            "source",
+            "created_at",
+        ),
+        split_by="subject_type",
+    )
     personal_data: ClassVar[PersonalData[ConsentRecord]] = PersonalData(
         title=_("Consent history"),
         owner="user",
@@ -615,8 +637,12 @@ class SharingPermission(models.Model):
         )
 
 
-class Disclosure(models.Model):
-    """One disclosure of personal data: immutable; a correction is a new entry pointing back."""
+class Disclosure(LedgerRow):
+    """One disclosure of personal data: immutable; a correction is a new entry pointing back.
+
+    A ledger (``consent.ledger``), and so are the people it concerned (``DisclosureSubject``).
+    Who recorded it is not chained: the link goes when that staff member is erased.
+    """
 
     recipient = models.CharField(
         _("recipient"),
@@ -650,7 +676,8 @@ class Disclosure(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Set when the row is made, before its hash (``auto_now_add`` would set it on insert).
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("corrects"),
@@ -660,6 +687,20 @@ class Disclosure(models.Model):
         related_name="corrections",
     )
 
+    objects = LedgerQuerySet["Disclosure"].as_manager()
+    ledger = Ledger(
+        fields=(
+            "recipient",
+            "listed_recipient",
+            "purpose",
+            "legal_basis",
+            "reference",
+            "data_categories",
+            "disclosed_at",
+            "recorded_at",
+            "corrects",
+        )
+    )
     personal_data: ClassVar[PersonalData[Disclosure]] = (
         NO_PERSONAL_DATA  # the people are in DisclosureSubject
     )
@@ -686,8 +727,11 @@ class Disclosure(models.Model):
         return f"{self.recipient} ({self.get_legal_basis_display()})"
 
 
-class DisclosureSubject(models.Model):
-    """A person whose data a disclosure concerned; kept, pseudonymised, after their erasure."""
+class DisclosureSubject(LedgerRow):
+    """A person whose data a disclosure concerned; kept, pseudonymised, after their erasure.
+
+    A ledger (``consent.ledger``) covering the disclosure and the keyed hash, not the link.
+    """
 
     disclosure = models.ForeignKey(
         Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="subjects"
@@ -701,6 +745,8 @@ class DisclosureSubject(models.Model):
     )
     subject = models.CharField(_("subject (keyed hash)"), max_length=64, db_index=True)
 
+    objects = LedgerQuerySet["DisclosureSubject"].as_manager()
+    ledger = Ledger(fields=("disclosure", "subject"))
     personal_data: ClassVar[PersonalData[DisclosureSubject]] = PersonalData(
         title=_("Who we shared your data with"),
         owner="user",

@@ -165,6 +165,7 @@ def history_for(person, count):
     from accounts.models import StaffAccess
     from consent.models import (
         AccountCookieChoice,
+        ConsentRecord,
         Disclosure,
         DisclosureSubject,
         PolicyAcceptance,
@@ -182,7 +183,9 @@ def history_for(person, count):
             user=person, type=Authenticator.Type.WEBAUTHN, data={"credential": f"c{index}"}
         )
         PolicyAcceptance.objects.record(user=person, version=version, source="signup")
-        member_record(person, user_agent="Browser", ip_network="192.0.2.0/24").save()
+        ConsentRecord.objects.bulk_create(
+            [member_record(person, user_agent="Browser", ip_network="192.0.2.0/24")]
+        )
         AccountCookieChoice.objects.create(user=person, group=f"group{index}", accepted=True)
         SharingPermission.given_to(
             user=person, recipient=RecipientFactory(), granted_by=person

@@ -266,5 +266,6 @@ def test_erasing_a_person_takes_as_many_queries_with_a_long_history_as_with_a_sh
 
 
 #: Queries of one erasure: a few per kind of record held about a person, none per row
-#: (69 on 2026-11-25, with the caches of the site and the content types filled).
-ERASURE_BUDGET = 70
+#: (69 on 2026-11-25, with the caches of the site and the content types filled; two more
+#: since the receipt is appended to its ledger: its head locked and read, then moved).
+ERASURE_BUDGET = 72

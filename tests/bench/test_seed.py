@@ -7,9 +7,11 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from accounts.models import User
 from bench.pages import PAGES, cookie_header, site_cookies
+from consent.ledger import LedgerHead, chains, verify_ledgers
 from consent.models import ConsentRecord, DisclosureSubject, PageView
 from guardians.models import Guardianship
 from tomato.management.commands.bench_seed import (
@@ -90,3 +92,20 @@ def test_the_seed_refuses_a_database_it_has_seeded(seed):
 
     with pytest.raises(CommandError, match="already has bench-"):
         seed("--i-know-this-writes")
+
+
+def test_the_seeded_ledgers_verify_and_a_changed_row_among_them_is_found(seed):
+    seed("--i-know-this-writes")
+    assert verify_ledgers() == []
+    for chain in chains():
+        assert LedgerHead.objects.get(pk=chain).last_id is not None or chain.startswith(
+            "accounts."  # the seed erases nobody and opens nothing in the admin
+        ), chain
+
+    tampered = ConsentRecord.objects.filter(user__username=PROBE_MEMBER).order_by("pk")[7]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'UPDATE consent_consentrecord SET "group" = %s WHERE id = %s', ["tampered", tampered.pk]
+        )
+    (found,) = verify_ledgers()
+    assert (found.chain, found.row_id) == ("consent.consentrecord:member", tampered.pk)

@@ -7,10 +7,12 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, email_is
+from consent.ledger import prunable
 from consent.management.commands.prune_consent_records import batch_end
 from consent.models import ConsentRecord, Disclosure, DisclosureSubject, PageView
 from consent.privacy import subject_hash
@@ -158,15 +160,23 @@ def test_the_scan_for_teens_not_approved_in_time_reads_only_awaiting_ones(planne
     assert_plan_uses(Guardianship.objects.unapproved_since(deadline), "guardianship_awaiting_since")
 
 
-def test_the_prune_of_anonymous_consent_records_reads_its_index(planner):
-    anonymous_records(2000, days_ago=10)
+def test_the_prune_of_anonymous_consent_records_reads_their_chain_by_id(planner):
     anonymous_records(100, days_ago=500)
+    anonymous_records(2000, days_ago=10)
     # Members' records are kept for good: old ones outnumber the visitors' due for pruning.
     anonymous_records(10_000, days_ago=500, subject_type="member")
     analysed_without_seqscan(ConsentRecord)
-    cutoff = timezone.now() - datetime.timedelta(days=395)
-    batch = batch_end(ConsentRecord.objects.anonymous().older_than(cutoff))
-    assert_plan_uses(batch, index_on(ConsentRecord, "subject_type", "created_at"))
+    chain = ConsentRecord.ledger.chain_named(ConsentRecord, "visitor")
+    expired = Q(created_at__lt=timezone.now() - datetime.timedelta(days=395))
+    visitors = ConsentRecord.ledger.rows_of(ConsentRecord, chain)
+    # The first record still within its retention ends the prefix the prune deletes …
+    first_kept = visitors.exclude(expired).order_by("pk").values_list("pk", flat=True)[:1]
+    assert_plan_uses(first_kept, "consent_consentrecord_pkey")
+    # … and each batch ends a number of rows into it, in chain order.
+    batch = prunable(chain, expired).order_by("pk").values_list("pk", "row_hash")[99:100]
+    assert_plan_uses(batch, "consent_consentrecord_pkey")
+    hundredth = visitors.order_by("pk").values_list("pk", flat=True)[99]
+    assert list(batch.values_list("pk", flat=True)) == [hundredth]
 
 
 def test_the_prune_of_page_views_reads_its_index(planner):

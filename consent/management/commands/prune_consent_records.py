@@ -5,6 +5,11 @@ Safe to run from cron, and to run twice. Rows go in batches of ``BATCH_SIZE``, e
 transaction of its own: a first run over millions of rows never holds one transaction
 (its locks, its write-ahead log) over all of them, and an interrupted run keeps what it
 had deleted.
+
+Anonymous consent records are a hash-chained ledger of their own (``consent.ledger``): the
+prune deletes the start of that chain, in chain order, up to the first record still within
+its retention, and with each batch moves the chain's anchor past what it deleted
+(re-anchoring), so that the records left still verify (``manage.py verify_ledger``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 from django.utils import timezone
 
+from consent.ledger import prunable, prune_prefix
 from consent.models import ConsentRecord, PageView
 
 #: Rows deleted per transaction.
@@ -61,15 +67,16 @@ class Command(BaseCommand):
             self.stderr.write("--days must be at least 1.")
             raise SystemExit(2)
         cutoff = timezone.now() - datetime.timedelta(days=days)
-        records = ConsentRecord.objects.anonymous().older_than(cutoff)
+        chain = ConsentRecord.ledger.chain_named(ConsentRecord, ConsentRecord.SubjectType.VISITOR)
+        expired = models.Q(created_at__lt=cutoff)
         views = PageView.objects.filter(created_at__lt=cutoff)
         if dry_run:
             self.stdout.write(
-                f"Would delete {records.count()} anonymous consent records and "
+                f"Would delete {prunable(chain, expired).count()} anonymous consent records and "
                 f"{views.count()} page views older than {cutoff:%Y-%m-%d}."
             )
             return
-        deleted_records = delete_in_batches(records)
+        deleted_records = prune_prefix(chain, expired, batch_size=BATCH_SIZE)
         deleted_views = delete_in_batches(views)
         self.stdout.write(
             f"Deleted {deleted_records} anonymous consent records and {deleted_views} page views "

@@ -20,8 +20,12 @@ Rows are written with ``bulk_create`` in batches, not through the apps' services
 services write one person at a time, and the large size is two million rows. What a
 service would write beside a row is written here too (a member's verified address and
 sign-up acceptance, an active guardianship's answered request), so that the tables look
-as the site leaves them. On PostgreSQL the tables are analysed at the end, as autovacuum
-would do on a live site, so that the planner knows their size.
+as the site leaves them. The ledgers' rows (consent records, policy acceptances,
+disclosures and their people) are chained as they go in: a ledger's ``bulk_create`` hashes
+a batch in Python, in order, under one lock of its chain's head (``consent.ledger``), so
+``manage.py verify_ledger`` holds on the seeded database. On PostgreSQL the tables are
+analysed at the end, as autovacuum would do on a live site, so that the planner knows
+their size.
 
 For each of the three probe accounts the command makes a logged-in session as allauth's
 login leaves it (the password step; for the superuser also the two-factor step, which the
