@@ -17,6 +17,7 @@ from itertools import batched
 from django.db import models
 from django.db.models import Exists, Max, Min, OuterRef
 
+from consent.ledger import verify_ledgers
 from consent.models import ConsentRecord, Disclosure, DisclosureSubject, PolicyAcceptance
 from consent.privacy import subject_hasher
 
@@ -184,3 +185,13 @@ def acceptances_of_published_versions(limit: int) -> Finding:
 def disclosures_name_people(limit: int) -> Finding:
     people = DisclosureSubject.objects.filter(disclosure=OuterRef("pk"))
     return rows_found(Disclosure.objects.filter(~Exists(people)), limit)
+
+
+@invariant(
+    INVARIANTS,
+    "consent.ledgers_verify",
+    "Every hash-chained ledger verifies, as manage.py verify_ledger checks it.",
+)
+def ledgers_verify(limit: int) -> Finding:
+    breaks = verify_ledgers()
+    return Finding(len(breaks), [str(found) for found in breaks[:limit]])

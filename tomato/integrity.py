@@ -2,8 +2,8 @@
 
 Each app states its own in ``<app>/integrity.py`` (``consent.integrity`` says how); this
 list joins them, in the order of the layers. A check of another kind joins it as an
-``Invariant`` whose ``find`` returns a ``Finding``: the verification of every ledger
-(``verify_ledger``'s function) is meant to be added here.
+``Invariant`` whose ``find`` returns a ``Finding`` (the verification of every ledger is one,
+``consent.ledgers_verify``).
 """
 
 from __future__ import annotations

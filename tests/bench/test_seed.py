@@ -109,3 +109,16 @@ def test_the_seeded_ledgers_verify_and_a_changed_row_among_them_is_found(seed):
         )
     (found,) = verify_ledgers()
     assert (found.chain, found.row_id) == ("consent.consentrecord:member", tampered.pk)
+
+
+def test_check_integrity_passes_on_the_seed_and_fails_once_a_row_is_tampered_with(seed):
+    seed("--i-know-this-writes")
+    call_command("check_integrity")
+
+    tampered = ConsentRecord.objects.filter(user__username=PROBE_MEMBER).order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE consent_consentrecord SET action = %s WHERE id = %s", ["decline", tampered.pk]
+        )
+    with pytest.raises(CommandError):
+        call_command("check_integrity")

@@ -194,6 +194,14 @@ def _disclosure_without_people(p):
     return str(disclosure.pk)
 
 
+def _change_a_record_in_sql(p):
+    record = ConsentRecord.objects.filter(user=p["member"]).order_by("pk").first()
+    with connection.cursor() as cursor:
+        table = ConsentRecord._meta.db_table
+        cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["decline", record.pk])
+    return f"consent.consentrecord:member: row {record.pk}: row hash does not match its content"
+
+
 def _break_staff_access_hash(p):
     StaffAccess.objects.filter(user=p["member"]).update(subject=p["leaver_subject"])
     return f"accounts.StaffAccess.user:{p['member'].pk}"
@@ -306,6 +314,7 @@ BREAKERS = {
     "consent.erased_records_scrubbed": [_unscrub_erased_record],
     "consent.acceptances_of_published_versions": [_accept_a_draft],
     "consent.disclosures_name_people": [_disclosure_without_people],
+    "consent.ledgers_verify": [_change_a_record_in_sql],
     "accounts.keyed_hash": [
         _break_staff_access_hash,
         _break_staff_hash,
