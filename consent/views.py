@@ -5,8 +5,8 @@ from http import HTTPStatus
 from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,8 +25,11 @@ FETCH_HEADER = "X-Cookie-Consent-Fetch"
 
 
 def next_url(request: HttpRequest) -> str:
-    """Where to go back to: the ``next`` parameter when it is safe (allauth's rule), else home."""
-    return get_next_redirect_url(request) or "/"
+    """Where to go back to: the ``next`` parameter when it is safe (allauth's rule) and a path
+    on this site, else home. Never a bare word, which ``redirect()`` would take for the name
+    of a view (``next=0`` was a 500, ``next=home`` a lookup of the URL configuration)."""
+    target = get_next_redirect_url(request) or "/"
+    return target if target.startswith("/") else "/"
 
 
 def after_choice_url(request: HttpRequest, source: str) -> str:
@@ -61,7 +64,7 @@ def _choose(request: HttpRequest, *, accept: bool) -> HttpResponse:
     if request.headers.get(FETCH_HEADER):
         response = HttpResponse(status=HTTPStatus.NO_CONTENT)
     else:
-        response = redirect(after_choice_url(request, form.cleaned_data["source"]))
+        response = HttpResponseRedirect(after_choice_url(request, form.cleaned_data["source"]))
     consent_choose(
         request=request,
         response=response,
@@ -95,7 +98,7 @@ def theme(request: HttpRequest) -> HttpResponse:
         return render(
             request, "consent/choice_invalid.html", {"form": form}, status=HTTPStatus.BAD_REQUEST
         )
-    response = redirect(next_url(request))
+    response = HttpResponseRedirect(next_url(request))
     if not write_prefs(request, response, theme=form.cleaned_data["theme"]):
         return render(request, "consent/needs_personalisation.html", status=HTTPStatus.FORBIDDEN)
     return response
@@ -131,7 +134,7 @@ def policy_agree(request: AuthenticatedRequest) -> HttpResponse:
     target = next_url(request)
     required = PolicyVersion.objects.requiring_agreement()
     if required is None or PolicyAcceptance.objects.covers(user=request.user, version=required):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     # A teen under a guardian's care waits for the guardian to agree (a higher layer says so).
     needs_guardian = request.policy_needs_guardian
     if request.method == "POST":
@@ -139,7 +142,7 @@ def policy_agree(request: AuthenticatedRequest) -> HttpResponse:
             raise PermissionDenied
         policy_version_agree(request=request, version=required)
         request.session[POLICY_OK_SESSION_KEY] = required.version
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return render(
         request,
         "consent/policy_agree.html",
