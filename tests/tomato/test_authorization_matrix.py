@@ -13,13 +13,17 @@ The machinery (the roles, the world of records, the runner) is in ``authorizatio
 from __future__ import annotations
 
 import logging
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.contrib.contenttypes.models import ContentType
-from django.urls import resolve, reverse
+from django.test import override_settings
+from django.urls import path, resolve, reverse
 
 from accounts.models import Gender, User
 from consent.models import PolicyVersion, SharingPermission
@@ -642,11 +646,27 @@ def admin_actions(location: ActionLocation) -> set[tuple[str, str]]:
     }
 
 
-def test_every_url_pattern_has_a_row():
+def rowless() -> tuple[list[str], list[str]]:
+    """The URL patterns without a row, and the rows (or reasons) whose pattern is gone."""
     patterns = {key for key, _pattern in url_patterns()}
     covered = {r.key for r in ROWS} | set(NOT_EXPOSED)
-    assert sorted(patterns - covered) == [], "URL patterns without a row"
-    assert sorted(covered - patterns) == [], "rows for URL patterns that are gone"
+    return sorted(patterns - covered), sorted(covered - patterns)
+
+
+def test_every_url_pattern_has_a_row():
+    missing, gone = rowless()
+    assert missing == [], "URL patterns without a row"
+    assert gone == [], "rows for URL patterns that are gone"
+
+
+def test_a_new_url_pattern_without_a_row_is_named():
+    site = import_module(settings.ROOT_URLCONF)
+    new = path("new/<int:pk>/", site.views.home, name="new_page")
+    without_policy = [p for p in site.urlpatterns if getattr(p, "name", "") != "policy"]
+    changed = ModuleType("changed_urls")
+    changed.urlpatterns = [*without_policy, new]  # type: ignore[attr-defined]
+    with override_settings(ROOT_URLCONF=changed):
+        assert rowless() == (["new_page"], ["policy"])
 
 
 def test_every_admin_model_and_action_has_a_row():
