@@ -93,11 +93,8 @@ def to(target: str) -> Expect:
 
 OK = Expect(HTTPStatus.OK)
 NO_CONTENT = Expect(HTTPStatus.NO_CONTENT)
-BAD_REQUEST = Expect(HTTPStatus.BAD_REQUEST)
 FORBIDDEN = Expect(HTTPStatus.FORBIDDEN)
 NOT_FOUND = Expect(HTTPStatus.NOT_FOUND)
-NOT_ALLOWED = Expect(HTTPStatus.METHOD_NOT_ALLOWED)
-GONE = Expect(HTTPStatus.GONE)
 #: Someone not logged in, sent to log in.
 LOGIN = to("account_login")
 #: A teen whose guardian has not approved, kept in the cabin.
