@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
@@ -191,6 +192,16 @@ SITE_ROWS = [
     public("account_inactive"),
     members("account_reauthenticate"),
     members("account_email"),
+    # Removing the member's second address: theirs to remove, nobody else's (allauth
+    # answers everyone alike, and removes nothing of someone else's).
+    members(
+        "account_email",
+        to("account_email"),
+        method="post",
+        data=lambda w: {"email": w.spare_email.email, "action_remove": ""},
+        probe=lambda w: type(w.spare_email).objects.filter(pk=w.spare_email.pk).exists(),
+        changes=only("member"),
+    ),
     public("account_email_verification_sent"),
     members("account_change_password"),
     members("account_set_password", to("account_change_password")),
@@ -245,6 +256,14 @@ SITE_ROWS = [
     # Logging in with a passkey is a POST of the browser's answer; a GET has nothing to do.
     public("mfa_login_webauthn", to("accounts:me"), anonymous=LOGIN),
     members("usersessions_list"),
+    # Ending one's other sessions ends one's own: the member's other session, nobody else's.
+    members(
+        "usersessions_list",
+        to("usersessions_list"),
+        method="post",
+        probe=lambda w: UserSession.objects.filter(session_key="matrix-session").exists(),
+        changes=only("member"),
+    ),
     # My account: one's own data, whoever one is.
     members("accounts:me"),
     members("accounts:profile"),
