@@ -39,7 +39,7 @@ from fido2.webauthn import (
 
 from accounts.models import AdminAction, AgeBand, AgeScreenChange, ErasureReceipt, StaffAccess, User
 from accounts.services import user_erase
-from consent.models import PageView, PolicyVersion, SharingPermission
+from consent.models import ConsentRecord, PageView, PolicyVersion, SharingPermission
 from consent.privacy import subject_hash
 from guardians.models import GuardianRequest, Guardianship
 from guardians.tokens import make_token
@@ -196,8 +196,7 @@ def build_world() -> World:
     permission = SharingPermission.given_to(user=member, recipient=recipient, granted_by=member)
     permission.save()
     disclosure = court_disclosure(people=[member])
-    record = member_record(member)
-    record.save()
+    (record,) = ConsentRecord.objects.bulk_create([member_record(member)])
     gone = UserFactory()
     receipt = user_erase(user_id=gone.pk, reason=ErasureReceipt.Reason.ACCOUNT_DELETION)
     assert receipt is not None
