@@ -94,8 +94,12 @@ def consent_records_write_server(*, request: HttpRequest, state: ConsentState) -
     """Record the decisions taken on the server for this request (GPC, the account's).
 
     A Global Privacy Control decline is recorded once per visitor id (and version of the
-    group): a replayed cookie that still says "not yet recorded" writes nothing more.
+    group): a replayed cookie that still says "not yet recorded" writes nothing more. A
+    member's row is locked first, as for their own choices: a member erased while this
+    request ran gets nothing written.
     """
+    if request.user.is_authenticated and not _member_lock(request.user):
+        return
     decisions = dict(state.changes)
     anonymous = not request.user.is_authenticated
     if anonymous and decisions.get(ANALYTICS, (True, ""))[1] == ConsentSource.GPC:
@@ -164,11 +168,15 @@ def consent_choose(
     return records
 
 
+@transaction.atomic
 def account_choices_apply(*, request: HttpRequest, user: AuthUser) -> None:
     """At the first request of a member's session: the account's choices win on this device.
 
-    Choices made on this device that the account has not got yet are stored on it.
+    Choices made on this device that the account has not got yet are stored on it; nothing
+    for a member erased while this request ran (their row is locked first).
     """
+    if not _member_lock(user):
+        return
     state = consent_of(request)
     stored = {choice.group: choice for choice in user.cookie_choices.all()}
     unknown_to_account = []
