@@ -154,6 +154,25 @@ def member_record(person, **fields):
     )
 
 
+def visitor_records(count, days_ago=0):
+    """``count`` anonymous visitors' consent records (Analytics accepted on the banner),
+    made ``days_ago`` days ago, appended to their chain."""
+    from consent.models import ConsentRecord
+
+    created = timezone.now() - datetime.timedelta(days=days_ago)
+    return ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            subject_type="visitor",
+            subject=f"{index:032x}",
+            group="analytics",
+            action="accept",
+            source="banner",
+            created_at=created,
+        )  # fmt: skip
+        for index in range(count)
+    )
+
+
 def history_for(person, count):
     """``count`` rows about the person in each place that grows with their history."""
     from allauth.mfa.models import Authenticator

@@ -2,7 +2,6 @@
 found by `manage.py verify_ledger`; what the site itself does (appending, erasing, pruning)
 keeps every chain whole."""
 
-import datetime
 import threading
 from importlib import import_module
 
@@ -26,7 +25,14 @@ from consent.models import (
     PolicyVersion,
 )
 from consent.privacy import subject_hash
-from tests.factories import StaffFactory, UserFactory, court_disclosure, history_for, member_record
+from tests.factories import (
+    StaffFactory,
+    UserFactory,
+    court_disclosure,
+    history_for,
+    member_record,
+    visitor_records,
+)
 
 #: Each chain, its model and a chained column to change behind the site's back.
 CHAINS = {
@@ -38,21 +44,6 @@ CHAINS = {
     "accounts.staffaccess": (StaffAccess, "view"),
     "accounts.erasurereceipt": (ErasureReceipt, "reason"),
 }
-
-
-def visitor_records(count, days_ago=0):
-    created = timezone.now() - datetime.timedelta(days=days_ago)
-    return ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            subject_type="visitor",
-            subject=f"{index:032x}",
-            group="analytics",
-            action="accept",
-            source="banner",
-            created_at=created,
-        )  # fmt: skip
-        for index in range(count)
-    )
 
 
 @pytest.fixture

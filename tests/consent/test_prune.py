@@ -10,22 +10,7 @@ from django.utils import timezone
 
 from consent.management.commands import prune_consent_records
 from consent.models import ConsentRecord, PageView
-from tests.factories import member_record
-
-
-def visitor_records(count, days_ago):
-    created = timezone.now() - datetime.timedelta(days=days_ago)
-    return ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            subject_type="visitor",
-            subject=f"{index:032x}",
-            group="analytics",
-            action="accept",
-            source="banner",
-            created_at=created,
-        )  # fmt: skip
-        for index in range(count)
-    )
+from tests.factories import member_record, visitor_records
 
 
 def page_views(count, days_ago):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,13 +26,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import count
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -48,16 +46,13 @@ from accounts.tasks import email_deliver
 from consent.models import ConsentAction, ConsentRecord, ConsentSource, PageView
 from guardians.models import GuardianDecision, GuardianRequest, Guardianship
 from tests.deploy.test_several_servers import (
-    NOT_INHERITED,
     PATIENCE,
     ROOT,
     Response,
     Server,
     Visitor,
-    database_settings,
-    finish,
     free_port,
-    missing_services,
+    servers_database,
     start,
     stop,
     tail,
@@ -162,48 +157,10 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
-    if reason := missing_services():
-        if os.environ.get("REQUIRE_SERVERS") == "1":
-            pytest.fail(f"REQUIRE_SERVERS=1, but {reason}")
-        pytest.skip(reason)
-    base_url = urlsplit(os.environ["DATABASE_URL"].strip())
-    name = f"{base_url.path.lstrip('/')}_servers"
-    database_url = base_url._replace(path=f"/{name}").geturl()
-    database = database_settings(database_url)
-    maintenance = {**database, "dbname": "postgres"}
-    home = tmp_path_factory.mktemp("load")
-    logs = home / "logs"
-    logs.mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
-        "DJANGO_SETTINGS_MODULE": "tomato.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "TRUSTED_PROXY_COUNT": "1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ["REDIS_URL"].strip(),
-        # Emails stay queued (no worker runs): the guardians' links are read from them.
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_URL": f"file://{home}",
-        "STATIC_ROOT": str(home / "static"),
-    }
-
-    def maintain(sql: str) -> None:
-        with psycopg.connect(**maintenance, autocommit=True) as connection:
-            connection.execute(sql)
-
-    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    with ExitStack() as cleanup:
-        maintain(drop)
-        maintain(f'CREATE DATABASE "{name}"')
-        cleanup.callback(maintain, drop)
-        for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
-            log = logs / f"{command[0]}.log"
-            process = start(["manage.py", *command], env, log)
-            cleanup.callback(stop, process)
-            finish(process, log)
+    # Each client sends its own X-Forwarded-For: the per-IP rate limits see many clients.
+    # Emails stay queued (no worker runs): the guardians' links are read from them.
+    with servers_database(tmp_path_factory, "load", TRUSTED_PROXY_COUNT="1") as base:
+        env, database, logs = base.env, base.database, base.logs
         seeded = subprocess.run(
             [sys.executable, "-m", "tests.deploy.seed", str(sum(USES.values()))],
             cwd=ROOT,

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.cookies import SimpleCookie
@@ -251,8 +251,23 @@ def database_settings(url: str) -> dict[str, Any]:
     return {**{k: v for k, v in given.items() if v}, **config["OPTIONS"]}
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Iterator[Deployment]:
+@dataclass
+class ServersDatabase:
+    """A database of the servers' own, migrated, with the environment they run in."""
+
+    env: dict[str, str]
+    database: dict[str, Any]
+    home: Path
+    logs: Path
+
+
+@contextmanager
+def servers_database(
+    tmp_path_factory: pytest.TempPathFactory, label: str, **extra_env: str
+) -> Iterator[ServersDatabase]:
+    """Skip (or fail, with ``REQUIRE_SERVERS=1``) without PostgreSQL and Redis; else create
+    ``<name>_servers`` beside the database of ``DATABASE_URL``, migrate it, collect the
+    static files, and drop it afterwards. ``extra_env`` adds to the servers' environment."""
     if reason := missing_services():
         if os.environ.get("REQUIRE_SERVERS") == "1":
             pytest.fail(f"REQUIRE_SERVERS=1, but {reason}")
@@ -262,7 +277,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
     database_url = base_url._replace(path=f"/{name}").geturl()
     database = database_settings(database_url)
     maintenance = {**database, "dbname": "postgres"}
-    home = tmp_path_factory.mktemp("servers")
+    home = tmp_path_factory.mktemp(label)
     mail, logs = home / "mail", home / "logs"
     mail.mkdir()
     logs.mkdir()
@@ -278,25 +293,32 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "EMAIL_URL": f"file://{mail}",
         "STATIC_ROOT": str(home / "static"),
+        **extra_env,
     }
 
-    def create_database(sql: str) -> None:
+    def maintain(sql: str) -> None:
         with psycopg.connect(**maintenance, autocommit=True) as connection:
             connection.execute(sql)
 
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     with ExitStack() as cleanup:
-        create_database(drop)
-        create_database(f'CREATE DATABASE "{name}"')
-        cleanup.callback(create_database, drop)
-
+        maintain(drop)
+        maintain(f'CREATE DATABASE "{name}"')
+        cleanup.callback(maintain, drop)
         migrate = start(["manage.py", "migrate", "--no-input"], env, logs / "migrate.log")
         static = start(["manage.py", "collectstatic", "--no-input"], env, logs / "static.log")
         cleanup.callback(stop, migrate)
         cleanup.callback(stop, static)
         finish(migrate, logs / "migrate.log")
         finish(static, logs / "static.log")
+        yield ServersDatabase(env, database, home, logs)
 
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory) -> Iterator[Deployment]:
+    with ExitStack() as cleanup:
+        base = cleanup.enter_context(servers_database(tmp_path_factory, "servers"))
+        env, database, logs, mail = base.env, base.database, base.logs, base.home / "mail"
         seed = subprocess.Popen(
             [sys.executable, "-m", "tests.deploy.seed", str(MEMBERS)],
             cwd=ROOT,
