@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
+from accounts.signals import data_exported
 from accounts.tasks import email_deliver
 from consent.privacy import NO_PERSONAL_DATA, Erasure, ExportedField, PersonalData, subject_hash
 from consent.types import JSON
@@ -362,6 +363,7 @@ def export_download(person: User, *, filename: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    data_exported.send(sender=User)
     return response
 
 

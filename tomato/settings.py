@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "consent",
     "accounts",
     "guardians",
+    "transparency",
     "tomato.apps.TomatoConfig",
 ]
 

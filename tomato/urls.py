@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("guardian/", include("guardians.urls")),
+    path("transparency/", include("transparency.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,7 +14,7 @@ from http import HTTPStatus
 import pytest
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from guardians.tokens import make_token
 from tests.browser.accessibility import (
@@ -34,6 +34,8 @@ from tests.factories import (
     UserFactory,
     approved_guardianship,
 )
+from transparency.models import Quarter
+from transparency.services import quarter_report_compute
 
 LANGUAGES = {"en": "en-GB", "zh-hans": "zh-CN"}  # <html lang> → the browser's locale
 
@@ -116,11 +118,13 @@ def post_form(check: PageChecker, path: str, fields: dict[str, str]):
 
 
 def test_anonymous_pages(checker, mailoutbox):
+    # The transparency report with a quarter counted: its chart and tables are checked too.
+    quarter_report_compute(quarter=Quarter.of(timezone.now()))
     visitor = checker()
     page = visitor.page
     visitor.visit("/")
     assert page.locator("[data-cookie-banner]").is_visible()
-    for path in ["/privacy/", "/privacy/history/", "/privacy/1.0/", "/cookies/"]:
+    for path in ["/privacy/", "/privacy/history/", "/privacy/1.0/", "/cookies/", "/transparency/"]:
         visitor.visit(path)
     visitor.visit("/accounts/login/")
     page.locator("[name=login]").fill("nobody")

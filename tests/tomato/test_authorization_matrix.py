@@ -181,6 +181,10 @@ SITE_ROWS = [
     # No update waits for agreement: back to where they came from.
     row("policy_agree", LOGIN, *[to("home")] * 8),
     same("consent:cookie_settings", OK),
+    # The transparency report: public, from the cabin and past the policy gate too.
+    same("transparency:report", OK),
+    same("transparency:report_csv", OK),
+    same("transparency:report_json", OK),
     same("consent:accept", to("home"), method="post", data=all_groups),
     same("consent:decline", to("home"), method="post", data=all_groups),
     # A theme needs Personalisation cookies, which nobody has allowed.

@@ -39,7 +39,8 @@ MEMBER_PAGES = [
     ("accounts:me", 8),
     ("accounts:profile", 8),
     ("accounts:data", 24),
-    ("accounts:data_json", 24),
+    # One more than the page: the day's count of downloads (the transparency report's).
+    ("accounts:data_json", 25),
     ("accounts:sharing", 9),
     ("accounts:delete", 14),
 ]
@@ -62,7 +63,7 @@ def test_a_members_page_keeps_its_budget_whatever_their_history(client, name, bu
 #: A guardian's pages about one ward, and their budgets.
 WARD_PAGES = [
     ("guardians:ward", 26),
-    ("guardians:ward_download", 25),
+    ("guardians:ward_download", 26),  # with the day's count of downloads
 ]
 
 
@@ -126,3 +127,21 @@ def test_the_beacon_with_analytics_consent_writes_its_page_view_and_nothing_else
     with django_assert_max_num_queries(1):
         response = client.get(reverse("beacon"), {"route": "policy"})
     assert response.status_code == HTTPStatus.NO_CONTENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["transparency:report", "transparency:report_csv", "transparency:report_json"]
+)
+def test_the_transparency_report_costs_one_query_whatever_the_number_of_quarters(client, name):
+    from transparency.models import Quarter, QuarterReport
+    from transparency.services import quarter_report_compute
+
+    counts = []
+    quarter = Quarter(2026, 4)
+    for size in SIZES:
+        while QuarterReport.objects.count() < size:
+            quarter_report_compute(quarter=quarter)
+            quarter = quarter.previous
+        counts.append(len(queries_on(client, reverse(name))))
+    assert counts == [1, 1], counts

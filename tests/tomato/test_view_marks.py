@@ -14,6 +14,12 @@ from consent.markers import (
 )
 
 POLICY_PAGES = {"policy", "policy_history", "policy_version", "policy_agree"}
+#: The public transparency report, linked from every page's footer.
+TRANSPARENCY_REPORT = {
+    "transparency:report",
+    "transparency:report_csv",
+    "transparency:report_json",
+}
 COOKIE_CHOICES = {
     "consent:cookie_settings",
     "consent:accept",
@@ -27,6 +33,7 @@ COOKIE_CHOICES = {
 #: the waiting page with what it offers.
 CABIN_OPEN_VIEWS = {
     *POLICY_PAGES,
+    *TRANSPARENCY_REPORT,
     *COOKIE_CHOICES,
     "account_logout",
     "guardians:waiting",
@@ -38,6 +45,7 @@ CABIN_OPEN_VIEWS = {
 #: and deleting the account, with the re-authentication it asks.
 POLICY_GATE_EXEMPT_VIEWS = {
     *POLICY_PAGES,
+    *TRANSPARENCY_REPORT,
     *COOKIE_CHOICES,
     "account_logout",
     "account_reauthenticate",
