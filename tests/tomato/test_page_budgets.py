@@ -38,8 +38,10 @@ MEMBER_PAGES = [
     ("consent:cookie_settings", 8),
     ("accounts:me", 8),
     ("accounts:profile", 8),
-    ("accounts:data", 24),
+    # The data page also lists consent receipts: records, acceptances, sharing terms.
+    ("accounts:data", 27),
     ("accounts:data_json", 24),
+    ("accounts:receipts_zip", 11),
     ("accounts:sharing", 9),
     ("accounts:delete", 14),
 ]
@@ -61,8 +63,9 @@ def test_a_members_page_keeps_its_budget_whatever_their_history(client, name, bu
 
 #: A guardian's pages about one ward, and their budgets.
 WARD_PAGES = [
-    ("guardians:ward", 26),
+    ("guardians:ward", 29),
     ("guardians:ward_download", 25),
+    ("guardians:ward_receipts_zip", 12),
 ]
 
 
