@@ -351,7 +351,7 @@ def _record_receipt(record: ConsentRecord, state: EventState, context: _Context)
         permission = context.permission_at(recipient_id, record.created_at)
         name = permission.recipient_name if permission else f"recipient {recipient_id}"
         basis = permission.basis if permission else LegalBasis.INTERACTION
-        label = _("Sharing with %(recipient)s") % {"recipient": name}
+        label = _("Sharing with %(name)s") % {"name": name}
         parties.append({"party_name": name, "party_id": topic, "role": "third_party_recipient"})
         purposes = [
             _purpose(
