@@ -25,9 +25,12 @@ decision under a topic the guardians layer registers, a sharing permission under
 demand, deterministically: its id is a UUID 5 over the row's chain, id and hash; what it
 says comes from the row and from terms that do not change after the event (the cookies
 the group had at the row's group version, the terms of the sharing permission as shown,
-the policy version's URL); Ed25519 signatures are deterministic. So the same row gives
-the same receipt, byte for byte, whenever it is downloaded, and a receipt names the row's
-ledger hash: the ledger and the receipt vouch for each other.
+the policy version's URL; only a cookie group's description, which staff can edit, is read
+as it is now); Ed25519 signatures are deterministic. So the same row gives the same receipt,
+byte for byte, whenever it is downloaded, and a receipt names the row's ledger hash: the
+ledger and the receipt vouch for each other. Listing them costs three queries whatever
+their number (records, acceptances, the sharing terms), the cookie groups coming from the
+cache the consent middleware reads.
 
 **Who it is about.** The subject is pseudonymous: the keyed hash the ledgers keep
 (``consent.privacy.subject_hash``), never a name, an email, an address or a user agent.
@@ -64,6 +67,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cookie_consent.cache import all_cookie_groups
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -75,7 +79,6 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from consent.cookies import COOKIE_AGE
-from consent.groups import all_groups
 from consent.models import (
     SHARING_TOPIC_PREFIX,
     ConsentAction,
@@ -324,7 +327,8 @@ class _Context:
         permissions: dict[int, list[SharingPermission]] = {}
         for permission in SharingPermission.objects.filter(user=user).order_by("granted_at", "pk"):
             permissions.setdefault(permission.recipient_id, []).append(permission)
-        return cls(groups={group.varname: group for group in all_groups()}, permissions=permissions)
+        # The groups the consent middleware reads on every request (cached, with cookies).
+        return cls(groups=dict(all_cookie_groups()), permissions=permissions)
 
     def permission_at(
         self, recipient_id: int, moment: datetime.datetime
