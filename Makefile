@@ -8,6 +8,7 @@ PY      := $(VENV)/bin/python
 PORT    ?= 8000
 # Production-like variables for `make check` and `make serve` (local only, never real secrets).
 PROD_ENV := DEBUG=0 SECRET_KEY=$$(cat .local-secret-key) SITE_URL=https://tomato.example \
+            RECEIPT_SIGNING_KEY=$$(cat .local-receipt-key) \
             ALLOWED_HOSTS=tomato.example EMAIL_URL=smtp://mailer:secret@mail.tomato.example:587 \
             REDIS_URL=redis://127.0.0.1:6379/0
 
@@ -39,6 +40,10 @@ translations: install  ## update the .po catalogues from the code and templates,
 	@$$(bin/find-python) -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
 	@chmod 600 $@
 
+.local-receipt-key:
+	@$$(bin/find-python) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' > $@
+	@chmod 600 $@
+
 run: install  ## install, migrate and serve on http://127.0.0.1:$PORT (SQLite, DEBUG on)
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -65,7 +70,7 @@ screenshots: install  ## retake the README's screenshots in docs/screenshots/ (n
 	  SECRET_KEY=$${SECRET_KEY:-tests-only-secret-key-0123456789-0123456789-0123456789} \
 	  $(PY) -m pytest -q tests/browser/test_screenshots.py
 
-check: install .local-secret-key  ## lint, format, types, migrations and the deploy checklist
+check: install .local-secret-key .local-receipt-key  ## lint, format, types, migrations and the deploy checklist
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=1 $(VENV)/bin/mypy .

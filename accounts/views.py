@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from http import HTTPStatus
 
 from allauth.account.adapter import get_adapter
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import IntegrityError, transaction
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -31,6 +32,7 @@ from consent.forms import SharingChoiceForm
 from consent.http import AuthenticatedRequest
 from consent.markers import policy_gate_exempt
 from consent.models import Recipient
+from consent.receipts import receipt_of, receipt_response, receipts_of, receipts_zip_response
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
 
@@ -139,8 +141,31 @@ def data(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/user_data.html",
-        {"sections": export_user_data(request.user), "generated_at": timezone.now()},
+        {
+            "sections": export_user_data(request.user),
+            "generated_at": timezone.now(),
+            "receipts": receipts_of(request.user),
+        },
     )
+
+
+@policy_gate_exempt
+@login_required
+@require_safe
+def receipt(request: AuthenticatedRequest, receipt_id: uuid.UUID) -> HttpResponse:
+    """One of the person's own consent receipts, signed; anyone else's is a 404."""
+    found = receipt_of(request.user, str(receipt_id))
+    if found is None:
+        raise Http404
+    return receipt_response(found)
+
+
+@policy_gate_exempt
+@login_required
+@require_safe
+def receipts_zip(request: AuthenticatedRequest) -> HttpResponse:
+    """Every consent receipt of the person, signed, in one ZIP file."""
+    return receipts_zip_response(receipts_of(request.user), filename="tomato-consent-receipts.zip")
 
 
 @policy_gate_exempt

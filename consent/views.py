@@ -5,9 +5,9 @@ from http import HTTPStatus
 from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consent.cookies import visitor_id, write_prefs
@@ -17,6 +17,7 @@ from consent.http import AuthenticatedRequest
 from consent.markers import cabin_open, policy_gate_exempt
 from consent.middleware import POLICY_OK_SESSION_KEY
 from consent.models import ConsentSource, PageView, PolicyAcceptance, PolicyVersion
+from consent.receipts import public_jwk
 from consent.services import consent_choose, policy_version_agree
 from consent.state import consent_of
 from consent.throttle import rate_limited
@@ -153,3 +154,12 @@ def policy_agree(request: AuthenticatedRequest) -> HttpResponse:
             "needs_guardian": needs_guardian,
         },
     )
+
+
+@cabin_open
+@policy_gate_exempt
+@cache_control(public=True, max_age=60 * 60)
+@require_safe
+def receipt_key(request: HttpRequest) -> JsonResponse:
+    """``/privacy/receipt-key.json``: the public key that verifies consent receipts (a JWK)."""
+    return JsonResponse(public_jwk())

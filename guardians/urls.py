@@ -16,5 +16,7 @@ urlpatterns = [
     path("ward/<int:pk>/resume/", views.ward_resume, name="ward_resume"),
     path("ward/<int:pk>/sharing/", views.ward_sharing, name="ward_sharing"),
     path("ward/<int:pk>/data.json", views.ward_download, name="ward_download"),
+    path("ward/<int:pk>/receipts/<uuid:receipt_id>.json", views.ward_receipt, name="ward_receipt"),
+    path("ward/<int:pk>/receipts.zip", views.ward_receipts_zip, name="ward_receipts_zip"),
     path("ward/<int:pk>/delete/", views.ward_delete, name="ward_delete"),
 ]

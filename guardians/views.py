@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from http import HTTPStatus
 
 from allauth.account.decorators import reauthentication_required
@@ -17,6 +18,7 @@ from consent.forms import SharingChoiceForm
 from consent.http import AuthenticatedRequest
 from consent.markers import cabin_open, secret_in_url
 from consent.models import Recipient
+from consent.receipts import receipt_of, receipt_response, receipts_of, receipts_zip_response
 from consent.services import sharing_permission_set
 from consent.throttle import rate_limited
 from guardians.forms import (
@@ -184,6 +186,7 @@ def ward(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "sections": export_user_data(guardianship.teen),
             "switches": GuardianSwitchesForm.for_ward(guardianship),
             "recipients": Recipient.objects.offered_to(guardianship.teen),
+            "receipts": receipts_of(guardianship.teen),
         },
     )
 
@@ -243,6 +246,24 @@ def ward_resume(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 def ward_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return export_download(_ward(request, pk).teen, filename="tomato-child-data.json")
+
+
+@login_required
+@require_safe
+def ward_receipt(request: AuthenticatedRequest, pk: int, receipt_id: uuid.UUID) -> HttpResponse:
+    """One consent receipt of the guardian's own ward; anything else is a 404."""
+    found = receipt_of(_ward(request, pk).teen, str(receipt_id))
+    if found is None:
+        raise Http404
+    return receipt_response(found)
+
+
+@login_required
+@require_safe
+def ward_receipts_zip(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return receipts_zip_response(
+        receipts_of(_ward(request, pk).teen), filename="tomato-child-consent-receipts.zip"
+    )
 
 
 @login_required

@@ -13,3 +13,4 @@ class TomatoConfig(AppConfig):
     def ready(self) -> None:
         checks.register(deploy_checks.check_shared_cache, checks.Tags.security, deploy=True)
         checks.register(deploy_checks.check_site_url_is_https, checks.Tags.security, deploy=True)
+        checks.register(deploy_checks.check_receipt_signing_key, checks.Tags.security, deploy=True)

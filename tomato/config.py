@@ -18,7 +18,8 @@ from typing import NotRequired, TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -271,6 +272,43 @@ def read_mfa_encryption_keys(environ: Mapping[str, str], *, secret_key: str) -> 
                 "(44 characters of url-safe base64, from Fernet.generate_key())."
             ) from None
     return keys
+
+
+#: The purpose label that makes the receipt signing key derived from SECRET_KEY its own key.
+RECEIPT_KEY_LABEL = b"tomato consent receipt signing key v1"
+
+
+def read_receipt_signing_key(environ: Mapping[str, str], *, secret_key: str) -> tuple[str, bool]:
+    """``RECEIPT_SIGNING_KEY``: the Ed25519 private key that signs consent receipts, as 32
+    bytes in base64, and whether it was derived from ``SECRET_KEY`` (the variable unset).
+
+    The variable holds a PEM private key (PKCS#8, its line breaks as they are or as ``\\n``)
+    or the 32 bytes of the key in base64. The error never repeats the value, a secret.
+    """
+    raw = environ.get("RECEIPT_SIGNING_KEY", "").strip()
+    if not raw:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=RECEIPT_KEY_LABEL)
+        return base64.b64encode(hkdf.derive(secret_key.encode())).decode("ascii"), True
+    try:
+        if raw.startswith("-----BEGIN"):
+            key = serialization.load_pem_private_key(raw.replace("\\n", "\n").encode(), None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError("not Ed25519")
+            seed = key.private_bytes(
+                serialization.Encoding.Raw,
+                serialization.PrivateFormat.Raw,
+                serialization.NoEncryption(),
+            )
+        else:
+            standard = raw.replace("-", "+").replace("_", "/")
+            seed = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+            Ed25519PrivateKey.from_private_bytes(seed)
+    except (ValueError, TypeError):
+        raise ConfigurationError(
+            "RECEIPT_SIGNING_KEY is not an Ed25519 private key (a PEM private key, or its 32 "
+            "bytes in base64)."
+        ) from None
+    return base64.b64encode(seed).decode("ascii"), False
 
 
 def load_settings_or_exit() -> None:

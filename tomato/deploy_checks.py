@@ -44,3 +44,18 @@ def check_site_url_is_https(**kwargs: object) -> list[checks.CheckMessage]:
             id="tomato.W002",
         )
     ]
+
+
+def check_receipt_signing_key(**kwargs: object) -> list[checks.CheckMessage]:
+    if not settings.RECEIPT_SIGNING_KEY_DERIVED:
+        return []
+    return [
+        checks.Warning(
+            "RECEIPT_SIGNING_KEY is unset: consent receipts are signed with a key derived from "
+            "SECRET_KEY, so changing SECRET_KEY changes the published key and every receipt "
+            "already given out stops verifying against it.",
+            hint="Set RECEIPT_SIGNING_KEY to an Ed25519 private key of its own (see the README, "
+            "Configuration).",
+            id="tomato.W003",
+        )
+    ]

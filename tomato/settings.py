@@ -22,6 +22,7 @@ from tomato.config import (
     parse_redis_url,
     parse_site_url,
     read_mfa_encryption_keys,
+    read_receipt_signing_key,
     read_secret_key,
 )
 from tomato.static_headers import add_security_headers
@@ -246,6 +247,11 @@ COOKIE_CONSENT_DOMAIN = CONSENT_COOKIE_DOMAIN
 # Groups forced off for a request (the guardians layer turns analytics off for under-16s).
 CONSENT_FORCED_OFF = "guardians.middleware.forced_off"
 # How long anonymous visitors' consent records and beacon page views are kept.
+# Consent receipts are signed with this Ed25519 key (32 bytes, base64); derived from
+# SECRET_KEY when RECEIPT_SIGNING_KEY is unset (``check --deploy`` warns: tomato.W003).
+RECEIPT_SIGNING_KEY, RECEIPT_SIGNING_KEY_DERIVED = read_receipt_signing_key(
+    ENV, secret_key=SECRET_KEY
+)
 CONSENT_ANONYMOUS_RETENTION_DAYS = env_int(ENV, "CONSENT_ANONYMOUS_RETENTION_DAYS", default=395)
 
 # --- Security headers -------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("beacon", consent_views.beacon, name="beacon"),
     path("privacy/", views.policy, name="policy"),
     path("privacy/history/", views.policy_history, name="policy_history"),
+    path("privacy/receipt-key.json", consent_views.receipt_key, name="receipt_key"),
     path("privacy/agree/", consent_views.policy_agree, name="policy_agree"),
     path("privacy/<policy_version:version>/", views.policy_version, name="policy_version"),
     path("cookies/", include("consent.urls")),

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from consent.models import ConsentRecord, PolicyAcceptance, PolicyVersion
 from guardians.tokens import make_token
 from tests.browser.accessibility import (
     AXE,
@@ -33,6 +34,7 @@ from tests.factories import (
     RecipientFactory,
     UserFactory,
     approved_guardianship,
+    member_record,
 )
 from transparency.models import Quarter
 from transparency.services import quarter_report_compute
@@ -171,6 +173,11 @@ def test_dark_theme(checker):
 def test_member_pages(checker):
     member = UserFactory()
     RecipientFactory()
+    # Consent events, for the data page's list of receipts.
+    ConsentRecord.objects.bulk_create([member_record(member)])
+    PolicyAcceptance.objects.record(
+        user=member, version=PolicyVersion.objects.get(), source="signup"
+    )
     check = checker()
     log_in(check, member)
     for path in [
@@ -203,6 +210,9 @@ def test_teen_awaiting_approval(checker):
 
 def test_guardian_portal_and_consent_link(checker):
     guardianship = approved_guardianship()
+    ConsentRecord.objects.bulk_create(
+        [member_record(guardianship.teen, group="account", source="guardian")]
+    )
     guardian = guardianship.guardian
     waiting = GuardianshipFactory(guardian_email=guardian.email)
     link = f"/guardian/consent/{make_token(waiting.requests.get())}/"

@@ -197,6 +197,10 @@ def build_world() -> World:
     permission.save()
     disclosure = court_disclosure(people=[member])
     (record,) = ConsentRecord.objects.bulk_create([member_record(member)])
+    # The guardian's approval of their ward, for the ward's consent receipt.
+    ConsentRecord.objects.bulk_create(
+        [member_record(ward.teen, group="account", action="accept", source="guardian")]
+    )
     gone = UserFactory()
     receipt = user_erase(user_id=gone.pk, reason=ErasureReceipt.Reason.ACCOUNT_DELETION)
     assert receipt is not None

@@ -28,6 +28,7 @@ from django.urls import path, resolve, reverse
 
 from accounts.models import Gender, User
 from consent.models import PolicyVersion, SharingPermission
+from consent.receipts import receipts_of
 from guardians.models import Guardianship
 from tests.tomato.authorization import (
     ADMIN_LOGIN,
@@ -100,6 +101,16 @@ def only(*roles: str) -> frozenset[str]:
 def ward_pk(world: World) -> dict[str, object]:
     """``guardian``'s ward: theirs, and nobody else's."""
     return {"pk": world.ward.pk}
+
+
+def member_receipt(world: World) -> dict[str, object]:
+    """The member's receipt of their consent record."""
+    return {"receipt_id": receipts_of(world.member)[0].receipt_id}
+
+
+def ward_receipt(world: World) -> dict[str, object]:
+    """A receipt of ``guardian``'s ward (a guardian's decision about them)."""
+    return {**ward_pk(world), "receipt_id": receipts_of(world.ward.teen)[0].receipt_id}
 
 
 def ward_state(world: World) -> tuple[bool, bool, bool]:
@@ -178,6 +189,7 @@ SITE_ROWS = [
     same("policy", OK),
     same("policy_history", OK),
     same("policy_version", OK, kwargs=lambda w: {"version": w.policy.version}),
+    same("receipt_key", OK),
     # No update waits for agreement: back to where they came from.
     row("policy_agree", LOGIN, *[to("home")] * 8),
     same("consent:cookie_settings", OK),
@@ -283,6 +295,9 @@ SITE_ROWS = [
     ),
     members("accounts:data"),
     members("accounts:data_json"),
+    # Only one's own receipt: the member's record, asked for by everyone.
+    members("accounts:receipt", NOT_FOUND, member=OK, kwargs=member_receipt),
+    members("accounts:receipts_zip"),
     members("accounts:sharing"),
     # A teen's guardian decides about sharing.
     members(
@@ -345,6 +360,15 @@ SITE_ROWS = [
     members("guardians:portal"),
     members("guardians:ward", NOT_FOUND, guardian=OK, kwargs=ward_pk),
     members("guardians:ward_download", NOT_FOUND, guardian=OK, kwargs=ward_pk),
+    members("guardians:ward_receipt", NOT_FOUND, guardian=OK, kwargs=ward_receipt),
+    # The ward's page, asking for another person's receipt (the member's): not found.
+    members(
+        "guardians:ward_receipt",
+        NOT_FOUND,
+        label="another person's receipt",
+        kwargs=lambda w: {**ward_pk(w), "receipt_id": member_receipt(w)["receipt_id"]},
+    ),
+    members("guardians:ward_receipts_zip", NOT_FOUND, guardian=OK, kwargs=ward_pk),
     members("guardians:ward_delete", NOT_FOUND, guardian=OK, kwargs=ward_pk),
     members(
         "guardians:ward_switches",

@@ -241,3 +241,55 @@ class TestMfaEncryptionKey:
         assert "a" * 44 not in str(error.value)
         assert "secret-typo" not in str(error.value)
         assert "not-a-fernet-key" not in str(error.value)
+
+
+# --- RECEIPT_SIGNING_KEY ----------------------------------------------------------------------
+
+
+def _receipt_seed(value: str) -> bytes:
+    import base64
+
+    return base64.b64decode(value)
+
+
+def test_an_unset_receipt_key_is_derived_from_the_secret_key_and_says_so():
+    from tomato.config import read_receipt_signing_key
+
+    first, derived = read_receipt_signing_key({}, secret_key="a" * 50)
+    again, _ = read_receipt_signing_key({}, secret_key="a" * 50)
+    other, _ = read_receipt_signing_key({}, secret_key="b" * 50)
+    assert derived
+    assert first == again != other
+    assert len(_receipt_seed(first)) == 32
+
+
+def test_a_receipt_key_is_read_from_pem_or_base64():
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tomato.config import read_receipt_signing_key
+
+    key = Ed25519PrivateKey.generate()
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    for value in (pem, pem.replace("\n", "\\n"), base64.b64encode(seed).decode()):
+        read, derived = read_receipt_signing_key({"RECEIPT_SIGNING_KEY": value}, secret_key="x")
+        assert not derived
+        assert _receipt_seed(read) == seed
+
+
+@pytest.mark.parametrize("value", ["not a key", "c2hvcnQ=", "-----BEGIN PRIVATE KEY-----\nxx"])
+def test_a_malformed_receipt_key_stops_start_up_without_repeating_it(value):
+    from tomato.config import ConfigurationError, read_receipt_signing_key
+
+    with pytest.raises(ConfigurationError, match="RECEIPT_SIGNING_KEY") as raised:
+        read_receipt_signing_key({"RECEIPT_SIGNING_KEY": value}, secret_key="x")
+    assert value not in str(raised.value)

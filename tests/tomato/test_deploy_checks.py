@@ -4,7 +4,11 @@ import pytest
 from django.core.checks import Tags, run_checks
 
 from tomato.config import parse_email_url
-from tomato.deploy_checks import check_shared_cache, check_site_url_is_https
+from tomato.deploy_checks import (
+    check_receipt_signing_key,
+    check_shared_cache,
+    check_site_url_is_https,
+)
 
 REDIS = {
     "default": {
@@ -74,3 +78,15 @@ def test_django_itself_reports_a_console_or_file_mailer(settings, email_url):
 def test_an_smtp_mailer_passes(settings):
     settings.MAILERS = {"default": parse_email_url("smtp://mailer:secret@mail.example:587")}
     assert "mail.E001" not in deploy_check_ids()
+
+
+def test_a_receipt_key_derived_from_the_secret_key_is_a_warning(settings):
+    settings.RECEIPT_SIGNING_KEY_DERIVED = True
+    [warning] = check_receipt_signing_key()
+    assert warning.id == "tomato.W003"
+    assert "RECEIPT_SIGNING_KEY" in warning.msg
+
+
+def test_a_receipt_key_of_its_own_passes(settings):
+    settings.RECEIPT_SIGNING_KEY_DERIVED = False
+    assert check_receipt_signing_key() == []

@@ -38,9 +38,11 @@ MEMBER_PAGES = [
     ("consent:cookie_settings", 8),
     ("accounts:me", 8),
     ("accounts:profile", 8),
-    ("accounts:data", 24),
+    # The data page also lists consent receipts: records, acceptances, sharing terms.
+    ("accounts:data", 27),
     # One more than the page: the day's count of downloads (the transparency report's).
     ("accounts:data_json", 25),
+    ("accounts:receipts_zip", 11),
     ("accounts:sharing", 9),
     ("accounts:delete", 14),
 ]
@@ -62,8 +64,9 @@ def test_a_members_page_keeps_its_budget_whatever_their_history(client, name, bu
 
 #: A guardian's pages about one ward, and their budgets.
 WARD_PAGES = [
-    ("guardians:ward", 26),
+    ("guardians:ward", 29),
     ("guardians:ward_download", 26),  # with the day's count of downloads
+    ("guardians:ward_receipts_zip", 12),
 ]
 
 

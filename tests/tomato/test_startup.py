@@ -1,6 +1,7 @@
 """Start-up with a bad environment stops with one clear line, and production settings pass
 Django's deployment checklist."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(64),
+    "RECEIPT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     "SITE_URL": "https://tomato.example",
     "ALLOWED_HOSTS": "tomato.example",
     "EMAIL_URL": "smtp://mailer:secret@mail.tomato.example:587",

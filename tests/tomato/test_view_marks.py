@@ -13,7 +13,7 @@ from consent.markers import (
     named_url_patterns,
 )
 
-POLICY_PAGES = {"policy", "policy_history", "policy_version", "policy_agree"}
+POLICY_PAGES = {"policy", "policy_history", "policy_version", "policy_agree", "receipt_key"}
 #: The public transparency report, linked from every page's footer.
 TRANSPARENCY_REPORT = {
     "transparency:report",
@@ -51,6 +51,8 @@ POLICY_GATE_EXEMPT_VIEWS = {
     "account_reauthenticate",
     "mfa_reauthenticate",
     "accounts:data_json",
+    "accounts:receipt",
+    "accounts:receipts_zip",
     "accounts:delete",
     "healthz",
 }
