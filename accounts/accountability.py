@@ -210,6 +210,8 @@ class StaffAccountability[M: models.Model](admin.ModelAdmin[M]):
         if grant is not None:
             return None, grant
         asked = request.method == "POST" and "_access_reason" in request.POST
+        if request.method == "POST" and not asked and not self.has_change_permission(request, obj):
+            raise PermissionDenied  # as Django refuses a change its staff may not make
         form = AccessReasonForm(request.POST if asked else None)
         if form.is_valid():
             grant_give(
