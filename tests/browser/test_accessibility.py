@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from accounts.models import StaffAccess
+from consent.privacy import subject_hash
 from guardians.tokens import make_token
 from tests.browser.accessibility import (
     AXE,
@@ -33,6 +35,7 @@ from tests.factories import (
     RecipientFactory,
     UserFactory,
     approved_guardianship,
+    staff_in,
 )
 
 LANGUAGES = {"en": "en-GB", "zh-hans": "zh-CN"}  # <html lang> → the browser's locale
@@ -167,6 +170,10 @@ def test_dark_theme(checker):
 def test_member_pages(checker):
     member = UserFactory()
     RecipientFactory()
+    StaffAccess.objects.create(  # "Staff who opened your data" has a row, with its reason
+        user=member, subject=subject_hash(member.pk), what="accounts.user", view="change",
+        reason="legal", reason_reference="CASE-1", **StaffAccess.by(staff_in("Support")),
+    )  # fmt: skip
     check = checker()
     log_in(check, member)
     for path in [
