@@ -150,8 +150,13 @@ class UserAdmin(StaffAccountability[User], LargeTableAdmin[User], DjangoUserAdmi
 
 @admin.register(StaffAccess)
 class StaffAccessAdmin(ReadOnlyAdmin[StaffAccess]):
-    list_display = ("accessed_at", "staff_member", "staff_role", "user", "what", "view")
-    list_filter = (("accessed_at", admin.DateFieldListFilter), "staff_role", "view", "what")
+    list_display = (
+        "accessed_at", "staff_member", "staff_role", "user", "what", "view", "reason",
+        "reason_reference",
+    )  # fmt: skip
+    list_filter = (
+        ("accessed_at", admin.DateFieldListFilter), "staff_role", "view", "reason", "what",
+    )  # fmt: skip
     search_fields = ("staff__username", "user__username", "subject", "staff_subject")
     list_select_related = ("staff", "user")
 

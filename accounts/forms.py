@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import HOBBIES_MAX_LENGTH, Gender, User
+from accounts.models import HOBBIES_MAX_LENGTH, Gender, StaffAccess, User
 from accounts.services import signup_policy_accept
 from accounts.validators import validate_no_payment_details
 from consent.cookies import read_prefs
@@ -137,3 +137,31 @@ class DeleteAccountForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick the box to confirm that you want to delete.")},
     )
+
+
+class AccessReasonForm(forms.Form):
+    """Why a staff member opens a person's record in the admin, asked before it shows."""
+
+    _access_reason = forms.ChoiceField(
+        label=_("Why are you opening this record?"),
+        choices=StaffAccess.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    _access_reference = forms.CharField(
+        label=_("Reference of the legal request"),
+        max_length=StaffAccess._meta.get_field("reason_reference").max_length,
+        required=False,
+        help_text=_("Required for a legal request: the case or order number. No names."),
+        validators=[validate_no_payment_details],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        reason = cleaned.get("_access_reason")
+        reference = (cleaned.get("_access_reference") or "").strip()
+        if reason == StaffAccess.Reason.LEGAL and not reference:
+            self.add_error("_access_reference", _("A legal request needs its reference."))
+        if reason != StaffAccess.Reason.LEGAL:
+            reference = ""  # only a legal request keeps a reference
+        cleaned["_access_reference"] = reference
+        return cleaned

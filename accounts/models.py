@@ -401,6 +401,15 @@ class StaffAccess(LedgerRow, ActedByStaff):
         LIST = "list", _("a list of records")
         SEARCH = "search", _("a search")
 
+    class Reason(models.TextChoices):
+        """Why a staff member opened a person's record: asked before it shows."""
+
+        SUPPORT = "support", _("Support request from the person")
+        GUARDIAN = "guardian", _("Request from the person's guardian")
+        LEGAL = "legal", _("Legal request")
+        SECURITY = "security", _("Security investigation")
+        CORRECTION = "correction", _("Data correction")
+
     user = models.ForeignKey(
         "accounts.User",
         verbose_name=_("person"),
@@ -414,10 +423,25 @@ class StaffAccess(LedgerRow, ActedByStaff):
         _("kind of record"), max_length=100, help_text=_("The model, like accounts.user.")
     )
     view = models.CharField(_("what was opened"), max_length=10, choices=View.choices)
+    reason = models.CharField(
+        _("reason"),
+        max_length=12,
+        choices=Reason.choices,
+        blank=True,
+        help_text=_("Asked before a record shows; none for lists and searches."),
+    )
+    reason_reference = models.CharField(
+        _("reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("A legal request's reference (a case or order number), never a name."),
+    )
 
     objects = LedgerQuerySet["StaffAccess"].as_manager()
     ledger = Ledger(
-        fields=("staff_subject", "staff_role", "subject", "accessed_at", "what", "view")
+        fields=("staff_subject", "staff_role", "subject", "accessed_at", "what", "view"),
+        # Chained since reasons were asked: rows from before keep their hashes.
+        added=("reason", "reason_reference"),
     )
     personal_data: ClassVar[PersonalData[StaffAccess]] = PersonalData(
         title=_("Staff who opened your data"),
@@ -429,6 +453,8 @@ class StaffAccess(LedgerRow, ActedByStaff):
             "staff_role",
             (_("Record"), lambda row: row.record_name),
             "view",
+            # The reason, never a legal request's reference: it can be confidential.
+            (_("Reason"), lambda row: row.reason_shown),
         ),
         ordering=("-accessed_at",),
     )
@@ -437,6 +463,13 @@ class StaffAccess(LedgerRow, ActedByStaff):
         verbose_name = _("staff access")
         verbose_name_plural = _("staff accesses")
         ordering = ["-accessed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason="legal") | ~models.Q(reason_reference=""),
+                name="staff_access_legal_request_has_reference",
+                violation_error_message=_("A legal request needs its reference."),
+            ),
+        ]
 
     def __str__(self) -> str:
         when = f"{self.accessed_at:%Y-%m-%d %H:%M}"
@@ -448,6 +481,13 @@ class StaffAccess(LedgerRow, ActedByStaff):
     @property
     def record_name(self) -> str:
         return record_name(self.what)
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason as the person sees it: its label, or why there is none."""
+        if self.reason:
+            return str(self.get_reason_display())
+        return str(_("None asked (a list or search, or before reasons were asked)"))
 
 
 def record_name(label: str) -> str:

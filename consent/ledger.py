@@ -11,6 +11,8 @@ the chain's name, ``prev_hash`` and the row's chained fields::
 with every value as JSON holds it: text as is, ids as numbers, times in ISO 8601 in UTC,
 UUIDs as text, JSON values with their keys sorted. The encoding is frozen: every stored
 hash depends on it (the migrations that chained the rows already there carry a copy).
+A field chained after rows were written (a ledger's ``added`` fields) is encoded only
+when it holds a value: the rows written before it, which hold none, keep their hashes.
 A chain is the rows of one ledger in id order; a model may split its rows into several
 chains by the value of one field (consent records: members' and anonymous visitors').
 
@@ -121,6 +123,22 @@ class Ledger:
     #: A field whose value picks the row's chain, one chain per value of its choices; no
     #: field: one chain for the model.
     split_by: str = ""
+    #: Fields chained after rows were written: encoded only when not empty (``None`` or
+    #: ``""``), so that the rows written before them keep their hashes.
+    added: Sequence[str] = ()
+
+    @property
+    def chained(self) -> list[str]:
+        """Every chained field: ``fields``, then ``added``."""
+        return [*self.fields, *self.added]
+
+    def encoded(self, content: dict[str, object]) -> dict[str, object]:
+        """The chained values that a row's hash covers: ``added`` ones only when set."""
+        return {
+            name: value
+            for name, value in content.items()
+            if name not in self.added or value not in (None, "")
+        }
 
     def chain_names(self, model: type[models.Model]) -> list[str]:
         if not self.split_by:
@@ -145,16 +163,17 @@ class Ledger:
         return rows
 
     def attnames(self, model: type[models.Model]) -> list[str]:
-        return [model._meta.get_field(name).attname for name in self.fields]  # type: ignore[union-attr]
+        return [model._meta.get_field(name).attname for name in self.chained]  # type: ignore[union-attr]
 
     def content_of(self, row: models.Model) -> dict[str, object]:
-        """The row's chained values, each as its field reads it from the database."""
+        """The row's chained values that its hash covers, each as its field reads it from
+        the database."""
         content = {}
-        for name in self.fields:
+        for name in self.chained:
             field = row._meta.get_field(name)
             assert isinstance(field, models.Field)
             content[name] = field.to_python(getattr(row, field.attname))
-        return content
+        return self.encoded(content)
 
 
 class LedgerHead(models.Model):
@@ -296,7 +315,7 @@ def ledger_names() -> list[str]:
 
 def _walk(chain: str, model: type[LedgerRow], head: LedgerHead) -> Break | None:
     ledger = model.ledger
-    names = list(ledger.fields)
+    names = ledger.chained
     fields = [model._meta.get_field(name) for name in names]
     rows = (
         ledger.rows_of(model, chain)
@@ -322,10 +341,12 @@ def _walk(chain: str, model: type[LedgerRow], head: LedgerHead) -> Break | None:
                 f"previous hash does not match row {previous_id} "
                 "(a row between them was deleted, or one of them was changed)",
             )
-        content = {
-            name: field.to_python(value)  # type: ignore[union-attr]
-            for name, field, value in zip(names, fields, values, strict=True)
-        }
+        content = ledger.encoded(
+            {
+                name: field.to_python(value)  # type: ignore[union-attr]
+                for name, field, value in zip(names, fields, values, strict=True)
+            }
+        )
         if row_hash(chain, prev_hash, content) != stored_hash:
             return Break(chain, pk, "row hash does not match its content")
         previous_id, previous_hash = pk, stored_hash

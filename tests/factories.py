@@ -222,7 +222,7 @@ def history_for(person, count):
         )
         StaffAccess.objects.create(
             user=person, subject=subject, what="accounts.user", view="change",
-            **StaffAccess.by(staff),
+            reason="support", **StaffAccess.by(staff),
         )  # fmt: skip
         LogEntry.objects.create(
             user=staff, content_type=user_type, object_id=str(person.pk),

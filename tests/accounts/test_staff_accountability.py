@@ -34,6 +34,7 @@ from tests.factories import (
     staff_in,
 )
 from tests.scan import rows_mentioning
+from tests.staff import open_with_reason
 
 #: What the issue names, at least: these admins show personal data.
 SHOWING_PERSONAL_DATA = {
@@ -148,12 +149,20 @@ def test_opening_any_record_with_personal_data_is_recorded(client, world, superu
         row = model._default_manager.order_by("pk").first()
         assert row is not None, f"the world fixture has no {label} row to open"
         before = StaffAccess.objects.count()
-        response = client.get(admin_url(row, view))
+        url = admin_url(row, view)
+        asked = client.get(url)
+        # A reason first, superusers too: the page is the form, and nothing is opened.
+        assert asked.status_code == HTTPStatus.OK, label
+        assert 'name="_access_reason"' in asked.content.decode(), label
+        assert "original" not in asked.context, label
+        assert StaffAccess.objects.count() == before, label
+        response = open_with_reason(client, url, "security")
         assert response.status_code == HTTPStatus.OK, label
+        assert 'name="_access_reason"' not in response.content.decode(), label
         opened = StaffAccess.objects.order_by("pk")[before:]
         assert opened, f"opening the {view} page of {label} was not recorded"
-        assert {(a.staff, a.staff_role, a.what, a.view) for a in opened} == {
-            (superuser, "superuser", label, view)
+        assert {(a.staff, a.staff_role, a.what, a.view, a.reason) for a in opened} == {
+            (superuser, "superuser", label, view, "security")
         }
         people = set(model_admin.people_shown(row))
         assert {a.user for a in opened if a.user} == people, label
@@ -176,7 +185,7 @@ def test_the_person_sees_who_opened_their_data_by_role(client, world):
     officer = staff_in("Privacy officer")
     staff_client = Client()
     staff_client.force_login(officer)
-    staff_client.get(admin_url(world, "change"))
+    open_with_reason(staff_client, admin_url(world, "change"))
     client.force_login(world)
     page = client.get(reverse("accounts:data")).content.decode()
     section = page[page.index("Staff who opened your data") :]
@@ -217,7 +226,7 @@ def test_the_trail_of_an_erased_privacy_officer_still_says_who_looked_and_who_er
     partner = RecipientFactory()
     client.force_login(officer)
     # The officer opens a member's record, changes a recipient and erases someone.
-    assert client.get(admin_url(member, "change")).status_code == HTTPStatus.OK
+    assert open_with_reason(client, admin_url(member, "change")).status_code == HTTPStatus.OK
     client.post(
         admin_url(partner, "change"),
         {"name": partner.name, "purpose": "New purpose.", "data_categories": "email",

@@ -16,7 +16,9 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import StaffAccess
 from consent.models import ConsentRecord, PolicyAcceptance, PolicyVersion
+from consent.privacy import subject_hash
 from guardians.tokens import make_token
 from tests.browser.accessibility import (
     AXE,
@@ -35,6 +37,7 @@ from tests.factories import (
     UserFactory,
     approved_guardianship,
     member_record,
+    staff_in,
 )
 from transparency.models import Quarter
 from transparency.services import quarter_report_compute
@@ -178,6 +181,10 @@ def test_member_pages(checker):
     PolicyAcceptance.objects.record(
         user=member, version=PolicyVersion.objects.get(), source="signup"
     )
+    StaffAccess.objects.create(  # "Staff who opened your data" has a row, with its reason
+        user=member, subject=subject_hash(member.pk), what="accounts.user", view="change",
+        reason="legal", reason_reference="CASE-1", **StaffAccess.by(staff_in("Support")),
+    )  # fmt: skip
     check = checker()
     log_in(check, member)
     for path in [

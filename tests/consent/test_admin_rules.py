@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     staff_in,
 )
+from tests.staff import open_with_reason
 
 
 @pytest.mark.django_db
@@ -117,9 +118,9 @@ def test_opening_a_guardian_request_is_logged(client):
     support = staff_in("Support")
     client.force_login(support)
     url = reverse("admin:guardians_guardianrequest_change", args=[ward.requests.get().pk])
-    assert client.get(url).status_code == HTTPStatus.OK
+    assert open_with_reason(client, url, "guardian").status_code == HTTPStatus.OK
     access = StaffAccess.objects.get()
-    assert (access.staff, access.user) == (support, ward.teen)
+    assert (access.staff, access.user, access.reason) == (support, ward.teen, "guardian")
     assert access.what == "guardians.guardianrequest"
 
 

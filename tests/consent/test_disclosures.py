@@ -18,6 +18,7 @@ from tests.factories import (
     court_disclosure,
     staff_in,
 )
+from tests.staff import open_with_reason
 
 record = court_disclosure
 
@@ -263,11 +264,11 @@ class TestAdmin:
     ):
         support = staff_in("Support")
         client.force_login(support)
-        assert (
-            client.get(reverse("admin:accounts_user_change", args=[member.pk])).status_code == 200
-        )
+        url = reverse("admin:accounts_user_change", args=[member.pk])
+        assert open_with_reason(client, url).status_code == 200
         access = StaffAccess.objects.get()
         assert (access.staff, access.user, access.what) == (support, member, "accounts.user")
+        assert access.reason == "support"
         assert client.get(reverse("admin:accounts_staffaccess_changelist")).status_code == 403
         client.force_login(staff_in("Privacy officer"))
         page = client.get(reverse("admin:accounts_staffaccess_changelist")).content.decode()

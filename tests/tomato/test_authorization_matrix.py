@@ -459,10 +459,10 @@ ADMIN_MODELS: dict[str, tuple[str, str, str]] = {
     "guardians.guardianrequest":    ("v",   "vc",   "vcd"),   # changed by its actions only
 }  # fmt: skip
 
-#: An empty change form is valid where every field is read-only: it is saved.
-EMPTY_CHANGE_SAVED = {
-    "guardians.guardianrequest": to("admin:guardians_guardianrequest_changelist"),
-}
+#: An empty change form is valid where every field is read-only: it is saved, unless the
+#: record holds a person's data, whose page asks the staff member's reason first (the
+#: matrix gives none): then the reason form shows instead, and nothing is saved.
+EMPTY_CHANGE_SAVED: dict[str, Expect] = {}
 
 NO = FORBIDDEN
 CL = to("admin:changelist")  # placeholder: the model's list, after an action (or a refusal)
