@@ -5,6 +5,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from consent.receipts import ReceiptInvalid, verify
@@ -15,9 +16,12 @@ from tests.factories import PASSWORD, UserFactory
 def test_a_member_downloads_a_consent_receipt_that_verifies(page, site):
     member = UserFactory()
     log_in(page, site, member.username, PASSWORD)
-    page.get_by_role("region", name="Cookie consent").get_by_role(
-        "button", name="Accept all"
-    ).click()
+    # The banner's script sends the choice in the background: wait for its answer before
+    # the next page (the live server's threads share one SQLite connection).
+    with page.expect_response(lambda response: response.url.endswith(reverse("consent:accept"))):
+        page.get_by_role("region", name="Cookie consent").get_by_role(
+            "button", name="Accept all"
+        ).click()
 
     page.goto(site + "/me/data/")
     receipts = page.get_by_role("region", name="Consent receipts")
