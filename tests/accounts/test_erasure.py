@@ -1,7 +1,6 @@
 """One erasure routine: complete, transactional, idempotent, provable."""
 
 import datetime
-import time
 from http import HTTPStatus
 
 import pytest
@@ -10,9 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
     TOTP,
-    format_hotp_value,
     generate_totp_secret,
-    hotp_value,
 )
 from allauth.usersessions.models import UserSession
 from django.apps import apps
@@ -32,6 +29,7 @@ from consent.models import AccountCookieChoice, ConsentRecord, PolicyAcceptance,
 from consent.privacy import subject_hash
 from tests.factories import PASSWORD, StaffFactory, UserFactory, history_for
 from tests.scan import rows_mentioning
+from tests.totp import totp_code
 
 
 def test_every_installed_model_declares_its_personal_data():
@@ -99,7 +97,7 @@ def full_user(db, client):
     RecoveryCodes.activate(user)
     response = client.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
     assert response["Location"] == reverse("mfa_authenticate"), response.content
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    code = totp_code(secret)
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == HTTPStatus.FOUND, response.content
     assert UserSession.objects.filter(user=user).exists()

@@ -1,14 +1,13 @@
 """Account security: staff two-factor, notifications, rate limits, sessions."""
 
-import time
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from django.urls import reverse
 
 from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.totp import totp_code
 
 
 def log_in(client, user, password=PASSWORD):
@@ -40,15 +39,10 @@ class TestAdminNeedsTwoFactor:
         response = log_in(client, staff)
         assert response["Location"] == reverse("mfa_authenticate")
         assert "_auth_user_id" not in client.session
-        code = totp_code(staff.authenticator_set.get(type="totp"))
+        code = totp_code(decrypt(staff.authenticator_set.get(type="totp").data["secret"]))
         response = client.post(reverse("mfa_authenticate"), {"code": code})
         assert response.status_code == HTTPStatus.FOUND
         assert client.session["_auth_user_id"] == str(staff.pk)
-
-
-def totp_code(authenticator):
-    secret = decrypt(authenticator.data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 @pytest.mark.django_db

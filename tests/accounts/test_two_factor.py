@@ -3,7 +3,6 @@ is enrolled only from a session that proved control of the account's email."""
 
 import importlib
 import json
-import time
 from http import HTTPStatus
 
 import pytest
@@ -14,9 +13,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
     SECRET_SESSION_KEY,
     TOTP,
-    format_hotp_value,
     generate_totp_secret,
-    hotp_value,
 )
 from allauth.mfa.utils import decrypt, encrypt
 from cryptography.fernet import Fernet
@@ -34,14 +31,11 @@ from accounts.mfa import (
 from accounts.models import User
 from tests.conftest import logged_in_user_id, login_code_in
 from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.totp import totp_code
 
 migration = importlib.import_module("accounts.migrations.0007_encrypt_mfa_secrets")
 
 CLEAR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def totp_code(secret):
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def log_in(client, user, password=PASSWORD):

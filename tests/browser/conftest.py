@@ -6,7 +6,6 @@ Without Chromium these tests are skipped with the reason; with ``REQUIRE_BROWSER
 
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -98,10 +97,3 @@ def link_in(message) -> str:
     match = LINK.search(message.body)
     assert match, message.body
     return match.group(1)
-
-
-def totp_code(secret: str) -> str:
-    """The current code of an authenticator app holding this secret."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))

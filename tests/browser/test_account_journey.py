@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from tests.browser.conftest import link_in, totp_code
+from tests.browser.conftest import link_in
+from tests.totp import totp_code
 
 PASSWORD = "tomatoes-are-fruit"
 

@@ -4,8 +4,8 @@ from allauth.mfa.utils import decrypt
 from playwright.sync_api import expect
 
 from consent.models import Disclosure, PolicyVersion
-from tests.browser.conftest import totp_code
 from tests.factories import PASSWORD, PolicyVersionFactory, RecipientFactory, staff_in
+from tests.totp import totp_code
 
 
 def log_in(page, site, username, *, next_path="/"):

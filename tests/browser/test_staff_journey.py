@@ -2,9 +2,9 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import totp_code
 from tests.conftest import login_code_in
 from tests.factories import PASSWORD, UserFactory
+from tests.totp import totp_code
 
 
 def test_new_staff_confirm_an_emailed_code_then_set_up_two_factor(page, site, mailoutbox):

@@ -36,7 +36,6 @@ from urllib.parse import urlencode, urlsplit
 import psycopg
 import pytest
 import redis
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from cookie_consent.models import Cookie, CookieGroup
 from django.conf import settings
 from django.tasks import TaskResultStatus
@@ -47,6 +46,7 @@ from accounts.tasks import email_deliver
 from consent.models import ConsentAction, ConsentRecord
 from consent.state import ANALYTICS
 from tests.factories import PASSWORD
+from tests.totp import totp_code
 from tomato.config import parse_database_url
 
 pytestmark = pytest.mark.servers
@@ -362,13 +362,6 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"waited {PATIENCE:.0f} s for {what}")
         time.sleep(0.1)
-
-
-def totp_code(secret: str) -> str:
-    """The authenticator app's code now, never one about to expire."""
-    if time.time() % 30 > 28:
-        time.sleep(2)
-    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
 
 
 def log_in(visitor: Visitor, server: Server, username: str) -> Response:
