@@ -6,6 +6,7 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -35,6 +36,17 @@ def _clear_caches():
     yield
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language. The test client answers requests in
+    the test's own thread, and a request leaves its language active there (LocaleMiddleware
+    and the member's language activate it, as they do per request in a server): a test that
+    renders a template directly after another test's Chinese request would read Chinese."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
