@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from accounts import age_screen
-from accounts.languages import active_language, language_of
+from accounts.languages import language_of
 from accounts.mail import message_queue
 from accounts.mfa import is_staff_without_two_factor, proved_email_control
 from accounts.models import User
 from consent.cookies import write_prefs
+from consent.languages import active_language
 
 if TYPE_CHECKING:
     from allauth.account.models import Login

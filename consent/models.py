@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from consent.languages import active_language, site_language
 from consent.ledger import Ledger, LedgerQuerySet, LedgerRow
 from consent.ledger import LedgerHead as LedgerHead  # a model of this app, with its ledgers
 from consent.markdown import render_markdown
@@ -44,12 +45,9 @@ TEXT_FIELDS = {
 def text_language(language: str | None = None) -> str:
     """``language`` (the active one by default) as a key of ``TEXT_FIELDS``: one of the
     site's languages, else the site's default."""
-    code = translation.get_language() if language is None else language
-    try:
-        supported = translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
-    except LookupError:
-        supported = settings.LANGUAGE_CODE
-    return supported if supported in TEXT_FIELDS else settings.LANGUAGE_CODE
+    if language is None:
+        return active_language()
+    return site_language(language) or settings.LANGUAGE_CODE
 
 
 class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):

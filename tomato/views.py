@@ -15,8 +15,8 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.languages import site_language
 from accounts.services import member_language_set
+from consent.languages import site_language
 from consent.markdown import text_changes
 from consent.markers import cabin_open, consent_exempt, policy_gate_exempt
 from consent.models import PolicyVersion

@@ -35,25 +35,8 @@ def forget_heads(apps, schema_editor):
     apps.get_model("consent", "LedgerHead").objects.filter(name__in=list(LEDGERS)).delete()
 
 
-def hash_fields(model_name):
-    return [
-        migrations.AddField(
-            model_name=model_name,
-            name="prev_hash",
-            field=models.CharField(
-                default="", editable=False, max_length=64, verbose_name="previous row's hash"
-            ),
-            preserve_default=False,
-        ),
-        migrations.AddField(
-            model_name=model_name,
-            name="row_hash",
-            field=models.CharField(
-                default="", editable=False, max_length=64, verbose_name="row hash"
-            ),
-            preserve_default=False,
-        ),
-    ]
+# The same two fields as the consent ledgers'.
+hash_fields = import_module("consent.migrations.0013_ledgers").hash_fields
 
 
 class Migration(migrations.Migration):
